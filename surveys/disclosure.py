@@ -1,0 +1,195 @@
+"""The k-rule of PRIVACY.md as pure functions: release blocks, secondary suppression, k-anonymity.
+
+Every public figure is a sum of *cells*: a cell is one release block (agency x run of calendar
+months merged forward until it holds >= k responses), or one breakdown cell inside a block. Cells
+are fixed once their months are closed, and a window figure is only ever a union of whole released
+cells, so the difference of any two published figures is again a union of released cells (each
+>= k) and never isolates fewer than k responses.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+
+# --- Months ----------------------------------------------------------------------------------
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def quarter_of(month: date) -> tuple[int, int]:
+    return month.year, (month.month - 1) // 3 + 1
+
+
+def quarter_end(month: date) -> date:
+    year, quarter = quarter_of(month)
+    return date(year, quarter * 3, 1)
+
+
+# --- Release blocks --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of calendar months [start, end] (first days) released together; n responses."""
+
+    start: date
+    end: date
+    n: int
+
+    def __contains__(self, month: object) -> bool:
+        return isinstance(month, date) and self.start <= month <= self.end
+
+
+def release_blocks(
+    month_counts: Mapping[date, int], *, k: int, closed_through: date
+) -> list[Block]:
+    """Merge months forward, oldest first, into blocks of >= k responses.
+
+    Only months up to `closed_through` (a month whose data can no longer change) are considered,
+    so a block never grows after release. Months after the last block form the pending tail: they
+    are in no block and in no figure until enough responses arrive.
+    """
+    blocks: list[Block] = []
+    start: date | None = None
+    running = 0
+    for month in sorted(m for m, c in month_counts.items() if c > 0 and m <= closed_through):
+        if start is None:
+            start = month
+        running += month_counts[month]
+        if running >= k:
+            blocks.append(Block(start, month, running))
+            start, running = None, 0
+    return blocks
+
+
+def block_index(blocks: Sequence[Block]) -> Callable[[date], Block | None]:
+    """Return a lookup month -> released block containing it (or None)."""
+    by_month: dict[date, Block] = {}
+    for block in blocks:
+        month = block.start
+        while month <= block.end:
+            by_month[month] = block
+            month = add_months(month, 1)
+    return by_month.get
+
+
+def blocks_within(blocks: Iterable[Block], *, first: date, last: date) -> list[Block]:
+    """The blocks lying wholly inside [first, last]: a window is a union of whole blocks."""
+    return [b for b in blocks if b.start >= first and b.end <= last]
+
+
+# --- Breakdowns inside a block ---------------------------------------------------------------
+
+
+def released_cells(cells: Mapping[K, int], *, k: int) -> set[K]:
+    """Keys of a breakdown that may be shown when the breakdown's total is shown.
+
+    Primary suppression hides cells under k. Secondary suppression then hides the smallest shown
+    cells until the hidden remainder (total minus shown cells) is either empty or at least k, so
+    it cannot be recovered by subtraction.
+    """
+    released = {key for key, n in cells.items() if n >= k}
+    hidden = sum(n for key, n in cells.items() if key not in released)
+    while 0 < hidden < k and released:
+        smallest = min(released, key=lambda key: (cells[key], repr(key)))
+        released.remove(smallest)
+        hidden += cells[smallest]
+    return released
+
+
+# --- k-anonymous open-data rows --------------------------------------------------------------
+
+QUASI_IDENTIFIERS = ("period", "district", "category", "language")
+ALL = ""  # value of a quasi-identifier that was coarsened away (district -> whole agency, dropped)
+
+
+def _period_month(month: date) -> str:
+    return month.strftime("%Y-%m")
+
+
+def _period_quarter(month: date) -> str:
+    year, quarter = quarter_of(month)
+    return f"{year}-Q{quarter}"
+
+
+def _period_year(month: date) -> str:
+    return str(month.year)
+
+
+# Generalisation ladder, finest first: (period formatter, keep district, keep category, keep
+# language, last month that must be closed before rows may be grouped at this level).
+_LEVELS: tuple[tuple[Callable[[date], str], bool, bool, bool, Callable[[date], date]], ...] = (
+    (_period_month, True, True, True, lambda m: m),
+    (_period_quarter, True, True, True, quarter_end),
+    (_period_year, True, True, True, lambda m: date(m.year, 12, 1)),
+    (_period_year, False, True, True, lambda m: date(m.year, 12, 1)),
+    (_period_year, False, True, False, lambda m: date(m.year, 12, 1)),
+    (_period_year, False, False, False, lambda m: date(m.year, 12, 1)),
+)
+
+
+def k_anonymise(
+    rows: Iterable[Mapping[str, Any]], *, k: int, released_through: date
+) -> list[dict[str, Any]]:
+    """Coarsen the quasi-identifiers of one agency's rows until every combination holds >= k rows.
+
+    Each row needs `month` (date), `district`, `category`, `language`. Rows are grouped at the
+    finest level first; a group of >= k rows is released with that level's values, the rest move
+    to the next coarser level (month -> quarter -> year, district -> agency, then language and
+    category dropped). A coarse period is only formed once all its months are released, so a
+    published group never changes afterwards. Rows still failing at the end are suppressed.
+    The returned rows carry `period` instead of `month`, in their original order.
+    """
+    pending = [(i, row) for i, row in enumerate(rows) if row["month"] <= released_through]
+    out: dict[int, dict[str, Any]] = {}
+    for fmt, keep_district, keep_category, keep_language, closes in _LEVELS:
+        groups: dict[tuple[str, str, str, str], list[tuple[int, Mapping[str, Any]]]] = defaultdict(
+            list
+        )
+        waiting = []
+        for i, row in pending:
+            if closes(row["month"]) > released_through:
+                waiting.append((i, row))
+                continue
+            key = (
+                fmt(row["month"]),
+                (row["district"] or ALL) if keep_district else ALL,
+                row["category"] if keep_category else ALL,
+                row["language"] if keep_language else ALL,
+            )
+            groups[key].append((i, row))
+        pending = waiting
+        for key, members in groups.items():
+            if len(members) < k:
+                pending.extend(members)
+                continue
+            for i, row in members:
+                released = {f: v for f, v in row.items() if f != "month"}
+                released.update(zip(QUASI_IDENTIFIERS, key, strict=True))
+                out[i] = released
+        pending.sort(key=lambda item: item[0])
+    return [out[i] for i in sorted(out)]
+
+
+def smallest_group(
+    rows: Iterable[Mapping[str, Any]], *, keys: Sequence[str] = QUASI_IDENTIFIERS
+) -> int:
+    """Size of the smallest combination of quasi-identifiers among released rows (0 if none)."""
+    counts: dict[tuple[Any, ...], int] = defaultdict(int)
+    for row in rows:
+        counts[tuple(row[q] for q in keys)] += 1
+    return min(counts.values(), default=0)

@@ -250,3 +250,38 @@ def compare(value: float | None, national: Mapping[int, float]) -> Comparison | 
         return None
     rank = percentile_rank(value, national.values()) if value is not None else None
     return Comparison(mid, rank, len(national))
+
+
+@dataclass(frozen=True)
+class BlockCell:
+    """One released cell of the period aggregates: a block, optionally one call category."""
+
+    block: Block
+    category: str  # "" for every contact in the block
+    measure: str
+    estimate: Estimate
+
+
+def block_cells(score_rows: Iterable[ScoreRow], *, k: int, closed: dt.date) -> list[BlockCell]:
+    """Every released (block, category, measure) cell, oldest block first."""
+    score_rows = list(score_rows)
+    blocks = _blocks(score_rows, k=k, closed=closed)
+    lookup = block_index(blocks)
+    cells: dict[tuple[Block, str], dict[str, Accumulator]] = defaultdict(
+        lambda: defaultdict(Accumulator)
+    )
+    for row in score_rows:
+        block = lookup(row.month)
+        if block is not None:
+            cells[(block, row.measure)][row.category] += Accumulator(row.n, row.total, row.total_sq)
+    out = []
+    for block in blocks:
+        for measure in MEASURES:
+            per_cat = cells[(block, measure)]
+            total = sum(per_cat.values(), Accumulator())
+            if total.n < k:
+                continue
+            out.append(BlockCell(block, "", measure, mean_estimate(total)))
+            for category in sorted(released_cells({c: a.n for c, a in per_cat.items()}, k=k)):
+                out.append(BlockCell(block, category, measure, mean_estimate(per_cat[category])))
+    return out

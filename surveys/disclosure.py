@@ -142,47 +142,73 @@ _LEVELS: tuple[tuple[Callable[[date], str], bool, bool, bool, Callable[[date], d
 )
 
 
+Combination = tuple[date, str, str, str]  # month, district, category, language
+
+
+def generalisation(
+    counts: Mapping[Combination, int], *, k: int, released_through: date
+) -> dict[Combination, tuple[str, str, str, str]]:
+    """Map each combination of quasi-identifiers to its coarsened values (absent: suppressed).
+
+    Combinations are grouped at the finest level first; a group of >= k rows is released with that
+    level's values, the rest move to the next coarser level (month -> quarter -> year, district ->
+    agency, then language and category dropped). A coarse period is only formed once all its
+    months are released, so a published group never changes afterwards. Rows that still fail at
+    the end are suppressed. Working on counts keeps exports in constant memory: the rows
+    themselves are streamed and looked up here.
+    """
+    pending = sorted((c for c, n in counts.items() if n > 0 and c[0] <= released_through))
+    out: dict[Combination, tuple[str, str, str, str]] = {}
+    for fmt, keep_district, keep_category, keep_language, closes in _LEVELS:
+        groups: dict[tuple[str, str, str, str], list[Combination]] = defaultdict(list)
+        waiting = []
+        for combo in pending:
+            month, district, category, language = combo
+            if closes(month) > released_through:
+                waiting.append(combo)
+                continue
+            key = (
+                fmt(month),
+                (district or ALL) if keep_district else ALL,
+                category if keep_category else ALL,
+                language if keep_language else ALL,
+            )
+            groups[key].append(combo)
+        pending = waiting
+        for key, members in groups.items():
+            if sum(counts[c] for c in members) >= k:
+                out.update(dict.fromkeys(members, key))
+            else:
+                pending.extend(members)
+        pending.sort()
+    return out
+
+
 def k_anonymise(
     rows: Iterable[Mapping[str, Any]], *, k: int, released_through: date
 ) -> list[dict[str, Any]]:
-    """Coarsen the quasi-identifiers of one agency's rows until every combination holds >= k rows.
+    """Coarsen the quasi-identifiers of one agency's rows (see `generalisation`).
 
-    Each row needs `month` (date), `district`, `category`, `language`. Rows are grouped at the
-    finest level first; a group of >= k rows is released with that level's values, the rest move
-    to the next coarser level (month -> quarter -> year, district -> agency, then language and
-    category dropped). A coarse period is only formed once all its months are released, so a
-    published group never changes afterwards. Rows still failing at the end are suppressed.
-    The returned rows carry `period` instead of `month`, in their original order.
+    Each row needs `month` (date), `district`, `category`, `language`; the returned rows carry
+    `period` instead of `month`, in their original order, without the suppressed ones.
     """
-    pending = [(i, row) for i, row in enumerate(rows) if row["month"] <= released_through]
-    out: dict[int, dict[str, Any]] = {}
-    for fmt, keep_district, keep_category, keep_language, closes in _LEVELS:
-        groups: dict[tuple[str, str, str, str], list[tuple[int, Mapping[str, Any]]]] = defaultdict(
-            list
-        )
-        waiting = []
-        for i, row in pending:
-            if closes(row["month"]) > released_through:
-                waiting.append((i, row))
-                continue
-            key = (
-                fmt(row["month"]),
-                (row["district"] or ALL) if keep_district else ALL,
-                row["category"] if keep_category else ALL,
-                row["language"] if keep_language else ALL,
-            )
-            groups[key].append((i, row))
-        pending = waiting
-        for key, members in groups.items():
-            if len(members) < k:
-                pending.extend(members)
-                continue
-            for i, row in members:
-                released = {f: v for f, v in row.items() if f != "month"}
-                released.update(zip(QUASI_IDENTIFIERS, key, strict=True))
-                out[i] = released
-        pending.sort(key=lambda item: item[0])
-    return [out[i] for i in sorted(out)]
+    rows = list(rows)
+
+    def combo(row: Mapping[str, Any]) -> Combination:
+        return (row["month"], row["district"] or ALL, row["category"], row["language"])
+
+    counts: dict[Combination, int] = defaultdict(int)
+    for row in rows:
+        counts[combo(row)] += 1
+    mapping = generalisation(counts, k=k, released_through=released_through)
+    out = []
+    for row in rows:
+        key = mapping.get(combo(row))
+        if key is not None:
+            released = {f: v for f, v in row.items() if f != "month"}
+            released.update(zip(QUASI_IDENTIFIERS, key, strict=True))
+            out.append(released)
+    return out
 
 
 def smallest_group(

@@ -121,3 +121,18 @@ def test_comparison_with_the_median_of_published_agencies():
     assert (c.median, c.percentile, c.agencies) == (65.0, 62.5, 4)
     assert compare(None, national).percentile is None
     assert compare(50.0, {}) is None
+
+
+def test_block_cells_release_blocks_and_big_enough_categories():
+    from agencies.figures import block_cells
+
+    rows = [*ROWS, trust(MAR, "traffic_stop", [25] * 4)]
+    cells = block_cells(rows, k=K, closed=JUN)
+    got = [(c.block.start, c.category, c.estimate.n, c.estimate.value) for c in cells]
+    assert got == [
+        (JAN, "", 4, 62.5),
+        (JAN, "traffic_stop", 4, 62.5),
+        (MAR, "", 9, (375 + 100) / 9),
+        (MAR, "call_for_help", 5, 75.0),
+        (MAR, "traffic_stop", 4, 25.0),
+    ]

@@ -5,7 +5,7 @@ from django.db import migrations
 # Version 1 of the standard instrument, frozen here: a new version is a new migration, never an
 # edit of this one. Wording draws on public post-contact instruments (NPF / Madison PD, Tyler-tradition
 # procedural-justice items), rewritten in plain language; see docs/methodology.md.
-STANDARD_V1: = [
+STANDARD_V1 = [
     {"code": "voice_listened", "pillar": "voice",
      "text_en": "The officer listened to what I had to say.",
      "text_es": "El agente escuchó lo que yo tenía que decir."},

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from .models import CodeBatch, Feedback, FeedbackCode, ModerationDecision, PublicResponse, ServiceCall
+from .models import (
+    CodeBatch,
+    Feedback,
+    FeedbackCode,
+    ModerationDecision,
+    PublicResponse,
+    ServiceCall,
+)
 
 
 @admin.register(ServiceCall)

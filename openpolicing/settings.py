@@ -23,7 +23,7 @@ TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test
 DEBUG = env.bool("DEBUG", default=True)
 
 # The laptop key is public on purpose: it only ever signs a local demo. Production refuses it.
-DEV_SECRET_KEY = "dev-only-insecure-key-0penpolicing-never-use-in-production-7c1f"
+DEV_SECRET_KEY = "dev-only-insecure-key-0penpolicing-never-use-in-production-7c1f"  # noqa: S105 - public on purpose, refused when DEBUG is off
 
 
 def _raw_env(name: str, default: str = "") -> str:
@@ -38,7 +38,9 @@ if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY == DEV_SECRET_KEY):
         "SECRET_KEY must be set to a long random value (50+ characters) when DEBUG is off."
     )
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -136,6 +138,7 @@ LOGIN_URL = "admin:login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -3,16 +3,38 @@ from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from . import exports, opendata, reads
 from .models import Agency
 from .pages import TREND_CHOICES, agency_body, current_closed_month, feedback_entry_url
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    demo = Agency.objects.published().filter(is_demo=True).first()
+    return render(request, "agencies/home.html", {"demo_agency": demo})
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the database answers, 503 when it does not (for load balancers and Docker)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "up"})
+
+
+# --- Agency pages ---------------------------------------------------------------------------
 
 AGENCIES_PER_PAGE = 20
 MAX_PAGE = 10_000

@@ -48,7 +48,7 @@ def trend_chart(
     height: int = 260,
 ) -> TrendChart:
     """Place each block's trust index (and its interval) at the middle of the block's months."""
-    left, right, top, bottom = 44, width - 12, 14, height - 34
+    left, right, top, bottom = 44, width - 12, 14, height - 50
     span = max(_month_index(last) - _month_index(first) + 1, 1)
 
     def x_at(month_position: float) -> float:
@@ -64,16 +64,18 @@ def trend_chart(
         low = est.low if est.low is not None else est.value
         high = est.high if est.high is not None else est.value
         placed.append(
-            ChartPoint(x_at(middle - _month_index(first)), y_at(est.value), y_at(low), y_at(high), p)
+            ChartPoint(
+                x_at(middle - _month_index(first)), y_at(est.value), y_at(low), y_at(high), p
+            )
         )
     line = " ".join(f"{'M' if i == 0 else 'L'}{c.x},{c.y}" for i, c in enumerate(placed))
     band = " ".join(
         [f"{c.x},{c.y_high}" for c in placed] + [f"{c.x},{c.y_low}" for c in reversed(placed)]
     )
-    step = 1 if span <= 12 else 3
-    ticks = [
-        (x_at(i), add_months(first, i)) for i in range(0, span, step)
-    ]
+    # Label every month while labels have room (about 44 units each), else every 3rd or 6th.
+    room = (right - left) / span
+    step = next(s for s in (1, 2, 3, 6, 12) if room * s >= 44)
+    ticks = [(x_at(i), add_months(first, i)) for i in range(0, span, step)]
     grid = [(y_at(v), v) for v in (0, 25, 50, 75, 100)]
     return TrendChart(width, height, left, right, top, bottom, grid, ticks, placed, line, band)
 

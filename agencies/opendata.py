@@ -108,7 +108,9 @@ AGGREGATE_COLUMNS = [
         "least k responses.",
         {"required": True, "pattern": r"\d{4}-\d{2}"},
     ),
-    Column("period_end", "string", "Last month of the release block (YYYY-MM).", {"required": True}),
+    Column(
+        "period_end", "string", "Last month of the release block (YYYY-MM).", {"required": True}
+    ),
     Column(
         "call_category",
         "string",
@@ -118,7 +120,10 @@ AGGREGATE_COLUMNS = [
         "measure",
         "string",
         "trust (trust index), voice, respect, neutrality, motives or outcome.",
-        {"required": True, "enum": ["trust", "voice", "respect", "neutrality", "motives", "outcome"]},
+        {
+            "required": True,
+            "enum": ["trust", "voice", "respect", "neutrality", "motives", "outcome"],
+        },
     ),
     Column("responses", "integer", "People who responded in the block.", {"required": True}),
     Column("n", "integer", "People with a score on this measure in the cell.", {"required": True}),

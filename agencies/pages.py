@@ -171,9 +171,12 @@ def agency_context(
         "trend_months": trend_months,
         "trend_choices": TREND_CHOICES,
         "trend_first": trend_first,
-        "chart": trend_chart(figures.trend, first=trend_first, last=closed)
+        "charts": [
+            ("wide", trend_chart(figures.trend, first=trend_first, last=closed)),
+            ("narrow", trend_chart(figures.trend, first=trend_first, last=closed, width=360)),
+        ]
         if figures.trend
-        else None,
+        else [],
         "comments": _comments_page(agency, comments_page),
         "moderation": _moderation_counts(agency, k),
         "policies": list(agency.policies.all()),

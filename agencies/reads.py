@@ -6,6 +6,7 @@ on agencies x months x categories, never on the number of feedback rows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,7 +16,6 @@ from django.core.cache import cache
 from django.db.models import Sum
 
 from feedback.models import AnswerRollup, ScoreRollup
-
 from surveys.scoring import Estimate
 
 from .figures import TRUST, AnswerRow, ScoreRow, headline_trust
@@ -33,10 +33,8 @@ def cache_get(key: str) -> object | None:
 
 
 def cache_set(key: str, value: object, timeout: int | None) -> None:
-    try:
+    with contextlib.suppress(Exception):  # cache down: the next request recomputes
         cache.set(key, value, timeout)
-    except Exception:  # noqa: BLE001,S110 - cache down: the next request recomputes
-        pass
 
 
 def k_min() -> int:

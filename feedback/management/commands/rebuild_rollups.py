@@ -27,4 +27,6 @@ class Command(BaseCommand):
             agency_data_changed(item.pk)
             rows += count
             self.stdout.write(f"[{index}/{total}] {item.slug}: {count} responses")
-        self.stdout.write(self.style.SUCCESS(f"Rebuilt rollups of {total} agencies from {rows} responses."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Rebuilt rollups of {total} agencies from {rows} responses.")
+        )

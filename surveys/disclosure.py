@@ -130,15 +130,23 @@ def _period_year(month: date) -> str:
     return str(month.year)
 
 
+def _year_end(month: date) -> date:
+    return date(month.year, 12, 1)
+
+
 # Generalisation ladder, finest first: (period formatter, keep district, keep category, keep
-# language, last month that must be closed before rows may be grouped at this level).
+# language, last month that must be released before rows may be grouped at this level). The
+# period never gets finer further down the ladder, so a row waiting for its quarter or year to
+# close cannot be released at a finer level meanwhile and regrouped later: published groups
+# are final. District and language go before the quarter does: they matter less to analysts.
 _LEVELS: tuple[tuple[Callable[[date], str], bool, bool, bool, Callable[[date], date]], ...] = (
     (_period_month, True, True, True, lambda m: m),
     (_period_quarter, True, True, True, quarter_end),
-    (_period_year, True, True, True, lambda m: date(m.year, 12, 1)),
-    (_period_year, False, True, True, lambda m: date(m.year, 12, 1)),
-    (_period_year, False, True, False, lambda m: date(m.year, 12, 1)),
-    (_period_year, False, False, False, lambda m: date(m.year, 12, 1)),
+    (_period_quarter, False, True, True, quarter_end),
+    (_period_quarter, False, True, False, quarter_end),
+    (_period_year, False, True, True, _year_end),
+    (_period_year, False, True, False, _year_end),
+    (_period_year, False, False, False, _year_end),
 )
 
 
@@ -151,8 +159,9 @@ def generalisation(
     """Map each combination of quasi-identifiers to its coarsened values (absent: suppressed).
 
     Combinations are grouped at the finest level first; a group of >= k rows is released with that
-    level's values, the rest move to the next coarser level (month -> quarter -> year, district ->
-    agency, then language and category dropped). A coarse period is only formed once all its
+    level's values, the rest move to the next coarser level (see _LEVELS: month -> quarter with
+    district -> agency and language dropped, then the year, then the category dropped). A coarse
+    period is only formed once all its
     months are released, so a published group never changes afterwards. Rows that still fail at
     the end are suppressed. Working on counts keeps exports in constant memory: the rows
     themselves are streamed and looked up here.

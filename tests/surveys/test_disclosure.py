@@ -126,7 +126,16 @@ def test_district_and_then_language_are_dropped_before_rows_are_suppressed():
     out = k_anonymise(rows, k=10, released_through=m(12))
     assert len(out) == 20
     keys = {(r["period"], r["district"], r["category"], r["language"]) for r in out}
-    assert keys == {("2025", ALL, "traffic", "en"), ("2025", ALL, "alarm", ALL)}
+    assert keys == {("2025-Q1", ALL, "traffic", "en"), ("2025-Q1", ALL, "alarm", ALL)}
+
+
+def test_the_category_is_dropped_last_and_only_for_a_whole_year():
+    rows = _rows(m(1), "N", "traffic", "en", 6) + _rows(m(7), "S", "alarm", "es", 4)
+    assert k_anonymise(rows, k=10, released_through=m(11)) == []  # the year is still open
+    out = k_anonymise(rows, k=10, released_through=m(12))
+    assert {(r["period"], r["district"], r["category"], r["language"]) for r in out} == {
+        ("2025", ALL, ALL, ALL)
+    }
 
 
 def test_coarse_periods_wait_until_all_their_months_are_released():

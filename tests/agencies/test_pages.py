@@ -242,3 +242,22 @@ def test_public_pages_set_no_session_cookie(client, trustville):
     for url in ("/agencies/", "/agencies/trustville/", "/methodology/"):
         response = client.get(url)
         assert "sessionid" not in response.cookies
+
+
+BROKEN_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
+
+
+def test_pages_render_when_the_cache_is_down(client, trustville, settings):
+    settings.CACHES = BROKEN_CACHE
+    with pytest.raises(Exception):  # noqa: B017 - the cache really is unreachable
+        cache.get("anything")
+    for url in ("/agencies/", "/agencies/trustville/", "/methodology/"):
+        response = client.get(url)
+        assert response.status_code == 200
+    assert "Trust index" in text(client.get("/agencies/trustville/"))

@@ -107,6 +107,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections, checked before reuse so a restarted PostgreSQL is noticed at once.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # One test database per checkout, so parallel work trees (and CI) on one server never collide.
+    _checkout = "".join(c if c.isalnum() else "_" for c in BASE_DIR.name.lower())
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_checkout}"[:63]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://openpolicing")}

@@ -120,6 +120,9 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"]["OPTIONS"].update({"socket_connect_timeout": 1, "socket_timeout": 1})
     CACHES["default"]["OPTIONS"].pop("CLIENT_CLASS", None)
     CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="op")
+    if TESTING:
+        # Test runs of different checkouts share one Redis: keep their keys apart.
+        CACHES["default"]["KEY_PREFIX"] += "-test-" + BASE_DIR.name.lower()
 
 # Sessions exist only for staff who log in to the admin; anonymous visitors never get one.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -184,7 +184,6 @@ def agency_figures(
         if block in in_window:
             item_block[(row.question_id, block)][row.value] += row.count
     distributions: dict[int, ItemDistribution | None] = {}
-    satisfaction: dict[int, int] = {}
     for question_id in sorted(questions):
         counts: dict[int, int] = defaultdict(int)
         for block in window:
@@ -196,8 +195,13 @@ def agency_figures(
         distributions[question_id] = (
             ItemDistribution(question_id, n, distribution(counts)) if n >= k else None
         )
-        if question_id == satisfaction_question_id:
-            satisfaction = counts
+    # Share positive rests on those who answered 1..5, so a block counts only when >= k did.
+    satisfaction: dict[int, int] = defaultdict(int)
+    for block in window:
+        cell = item_block.get((satisfaction_question_id, block), {})
+        if sum(cell.get(v, 0) for v in SCALE) >= k:
+            for value, count in cell.items():
+                satisfaction[value] += count
     answered = sum(satisfaction.get(v, 0) for v in SCALE)
     positive = share_positive(satisfaction) if answered >= k else None
 

@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from feedback.models import Category, Feedback
@@ -188,7 +189,7 @@ def agency_context(
 
 def agency_body(
     request: HttpRequest, agency: Agency, *, comments_page: str | int | None, trend_months: int
-) -> str:
+) -> SafeString:
     """The rendered page body, from the shared cache when this version was rendered before."""
     closed = current_closed_month()
     key = ":".join(
@@ -203,8 +204,10 @@ def agency_body(
             comments_page or 1,
         )
     )
+    # The body is our own template output (a SafeString: every value was escaped when it was
+    # rendered); pickling on the cache keeps that class, so nothing is marked safe by hand.
     body = reads.cache_get(key)
-    if isinstance(body, str):
+    if isinstance(body, SafeString):
         return body
     context = agency_context(
         agency, comments_page=comments_page, trend_months=trend_months, today=None

@@ -82,9 +82,10 @@ def test_distribution_and_share_positive_by_hand():
     # 5 x2, 3 x2, 4 x3, doesn't apply x1 over 8 answers.
     assert item.n == 8
     assert item.shares == {1: 0.0, 2: 0.0, 3: 0.25, 4: 0.375, 5: 0.25, 0: 0.125}
-    # Share positive among the 7 who answered 1..5: (3 + 2) / 7.
-    assert f.share_positive.value == pytest.approx(5 / 7)
-    assert f.share_positive.n == 7
+    # Share positive: March has only 3 people who answered 1..5 (< k), so it rests on the
+    # 4 of January-February: the two 5s of 4.
+    assert f.share_positive.value == pytest.approx(2 / 4)
+    assert f.share_positive.n == 4
     # Item 2: January's 4 answers are shown, March's 3 are not.
     assert f.distributions[2].n == 4
 
@@ -136,3 +137,13 @@ def test_block_cells_release_blocks_and_big_enough_categories():
         (MAR, "call_for_help", 5, 75.0),
         (MAR, "traffic_stop", 4, 25.0),
     ]
+
+
+def test_share_positive_needs_k_people_who_answered_one_to_five_in_each_block():
+    # The block holds 4 satisfaction answers, but one is "doesn't apply": the distribution
+    # (over 4) may be shown, the share positive (over 3) may not.
+    rows = [trust(JAN, "traffic_stop", [50] * 4)]
+    answers = [AnswerRow(JAN, "traffic_stop", 1, 5, 3), AnswerRow(JAN, "traffic_stop", 1, 0, 1)]
+    f = figures(rows, answers)
+    assert f.distributions[1].n == 4
+    assert f.share_positive is None

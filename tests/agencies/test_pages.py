@@ -232,6 +232,7 @@ def test_rendered_page_is_cached_until_the_agency_data_changes(
     client.get(url)
     with django_assert_num_queries(1):  # the agency itself; the body comes from the cache
         cached = client.get(url)
+    assert '<section id="scores"' in cached.content.decode()  # HTML, not escaped text
     assert "Trustville" in text(cached)
     agency_data_changed(trustville.pk)
     with django_assert_num_queries(DETAIL_QUERIES - 1):  # national figures stay cached

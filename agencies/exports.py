@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from feedback.models import Answer, Feedback, ModerationDecision
@@ -133,34 +133,27 @@ def release_date(closed: dt.date) -> dt.date:
     return add_months(closed, 1) + dt.timedelta(days=settings.FEEDBACK_CODE_DAYS)
 
 
-def export_validators(agencies: list[Agency], closed: dt.date) -> tuple[str, dt.datetime]:
+def question_codes() -> dict[int, str]:
+    return dict(Question.objects.values_list("pk", "code"))
+
+
+def export_validators(agencies: QuerySet[Agency], closed: dt.date) -> tuple[str, dt.datetime]:
     """ETag and Last-Modified of the open-data files of these agencies.
 
-    The ETag fingerprints everything the files depend on: settings of the k-rule, the closed
-    month, the agencies' profiles, the rows up to it and every moderation decision.
+    The ETag fingerprints everything the files depend on: the k-rule's settings, the closed month,
+    which agencies and their profiles, the rows up to that month and every moderation decision.
     """
-    ids = [a.pk for a in agencies]
-    rows = Feedback.objects.filter(agency_id__in=ids, interaction_month__lte=closed).aggregate(
+    profiles = agencies.aggregate(n=Count("pk"), ids=Sum("pk"), at=Max("updated_at"))
+    rows = Feedback.objects.filter(agency__in=agencies, interaction_month__lte=closed).aggregate(
         n=Count("id"), last=Max("id")
     )
-    decisions = ModerationDecision.objects.filter(feedback__agency_id__in=ids).aggregate(
+    decisions = ModerationDecision.objects.filter(feedback__agency__in=agencies).aggregate(
         n=Count("id"), last=Max("id"), at=Max("decided_at")
     )
-    profile = max((a.updated_at for a in agencies), default=None)
     fingerprint = repr(
-        (
-            reads.k_min(),
-            settings.FEEDBACK_CODE_DAYS,
-            closed,
-            ids,
-            [a.updated_at for a in agencies],
-            rows,
-            decisions["n"],
-            decisions["last"],
-        )
+        (reads.k_min(), settings.FEEDBACK_CODE_DAYS, closed, profiles, rows, decisions)
     )
     etag = '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'
     released = dt.datetime.combine(release_date(closed), dt.time(), tzinfo=dt.UTC)
-    candidates = [released] + [t for t in (profile, decisions["at"]) if t is not None]
-    last_modified = min(max(candidates), timezone.now())
-    return etag, last_modified
+    candidates = [released] + [t for t in (profiles["at"], decisions["at"]) if t is not None]
+    return etag, min(max(candidates), timezone.now())

@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response
@@ -83,7 +84,7 @@ def methodology(request: HttpRequest) -> HttpResponse:
 
 def _download(
     request: HttpRequest,
-    agencies: list[Agency],
+    agencies: QuerySet[Agency],
     filename: str,
     content_type: str,
     stream: Callable[[dt.date], Iterator[str]],
@@ -103,14 +104,16 @@ def _download(
     return response
 
 
-def _agencies(slug: str | None) -> list[Agency]:
+def _agencies(slug: str | None) -> QuerySet[Agency]:
+    """The agencies of a download: one published agency, or every non-demo published agency."""
     if slug is None:
-        return list(Agency.objects.national())
-    return [get_object_or_404(Agency.objects.published(), slug=slug)]
+        return Agency.objects.national().order_by("pk")
+    agency = get_object_or_404(Agency.objects.published(), slug=slug)
+    return Agency.objects.filter(pk=agency.pk)
 
 
-def _rows(agencies: list[Agency], closed: dt.date) -> Iterator[dict]:
-    codes = {q.pk: q.code for q in exports.Question.objects.only("code")}
+def _rows(agencies: QuerySet[Agency], closed: dt.date) -> Iterator[dict]:
+    codes = exports.question_codes()
     for agency in agencies:
         yield from exports.response_rows(agency, closed=closed, codes=codes)
 
@@ -170,7 +173,7 @@ def aggregates_csv(request: HttpRequest, slug: str | None = None) -> HttpRespons
 @require_safe
 def datapackage(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     agencies = _agencies(slug)
-    title = agencies[0].name if slug else "All agencies"
+    title = agencies.get().name if slug else "All agencies"
     descriptor = opendata.datapackage(
         name=f"open-policing-{_prefix(slug)}",
         title=f"Open Policing: {title}",

@@ -33,7 +33,7 @@ from .figures import PILLARS, Figures, agency_figures, closed_through, compare, 
 from .models import Agency
 
 COMMENTS_PER_PAGE = 10
-PAGE_CACHE_SECONDS = 24 * 3600
+PAGE_CACHE_SECONDS = 3600  # also bounds how stale the national median in a body can be
 TREND_CHOICES = (12, 24)
 
 

@@ -262,3 +262,16 @@ def test_pages_render_when_the_cache_is_down(client, trustville, settings):
         response = client.get(url)
         assert response.status_code == 200
     assert "Trust index" in text(client.get("/agencies/trustville/"))
+
+
+def test_trend_switches_between_12_and_24_months(client):
+    agency = agency_with_responses(count=10, month=closed_month(18), value=2)
+    for _ in range(10):
+        feedback_with_answers(agency=agency, interaction_month=closed_month(2))
+    rollups_rebuild(agency=agency)
+    twelve = client.get(agency.get_absolute_url()).content.decode()
+    twenty_four = client.get(agency.get_absolute_url() + "?trend=24").content.decode()
+    old = f"{closed_month(18):%b %Y}"
+    assert old not in twelve and old in twenty_four
+    assert 'href="?trend=24#trend" aria-current="true"' in twenty_four
+    assert client.get(agency.get_absolute_url() + "?trend=999").status_code == 200

@@ -17,11 +17,11 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from feedback.models import Answer, Feedback, ModerationDecision
-from surveys.disclosure import add_months, generalisation, release_blocks
+from surveys.disclosure import add_months, generalisation
 from surveys.models import Question
 
 from . import reads
-from .figures import MEASURES, TRUST, block_cells
+from .figures import MEASURES, block_cells, blocks_of
 from .models import Agency
 
 ID_CHUNK = 900  # below SQLite's historic limit of 999 bound parameters
@@ -39,11 +39,7 @@ def question_columns() -> list[tuple[str, str, str]]:
 
 def released_through(agency: Agency, closed: dt.date) -> dt.date | None:
     """The last month of the agency's last release block (rows after it are not published)."""
-    counts: dict[dt.date, int] = defaultdict(int)
-    for row in reads.score_rows(agency):
-        if row.measure == TRUST:
-            counts[row.month] += row.responses
-    blocks = release_blocks(counts, k=reads.k_min(), closed_through=closed)
+    blocks = blocks_of(reads.score_rows(agency), k=reads.k_min(), closed=closed)
     return blocks[-1].end if blocks else None
 
 

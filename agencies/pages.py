@@ -33,6 +33,12 @@ from .figures import PILLARS, Figures, agency_figures, closed_through, compare, 
 from .models import Agency
 
 COMMENTS_PER_PAGE = 10
+MODERATED_STATES = [
+    Feedback.Moderation.PUBLISHED,
+    Feedback.Moderation.WITHHELD,
+    Feedback.Moderation.PENDING,
+    Feedback.Moderation.SENSITIVE,
+]
 PAGE_CACHE_SECONDS = 3600  # also bounds how stale the national median in a body can be
 TREND_CHOICES = (12, 24)
 
@@ -75,8 +81,9 @@ class ItemRow:
 
 def _moderation_counts(agency: Agency, k: int) -> dict | None:
     counts = (
-        Feedback.objects.filter(agency=agency)
-        .exclude(moderation_state__in=[Feedback.Moderation.NO_COMMENT, Feedback.Moderation.PRIVATE])
+        # An IN list (not an exclusion) lets the (agency, moderation_state) index skip the
+        # responses without a comment, so the cost follows the comments, not every response.
+        Feedback.objects.filter(agency=agency, moderation_state__in=MODERATED_STATES)
         .values_list("moderation_state", "withheld_reason")
         .annotate(c=Count("id"))
         .order_by()

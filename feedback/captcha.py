@@ -16,7 +16,6 @@ import hashlib
 import json
 import logging
 import secrets
-import socket
 from urllib.error import URLError
 from urllib.parse import urlencode
 
@@ -27,8 +26,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_recaptcha import client as recaptcha_client
@@ -42,14 +41,22 @@ CAPTCHA_ERROR = _(
 )
 CAPTCHA_INVALID = _("Please complete the check that you are a person, then send again.")
 
-RECAPTCHA_SCRIPT_SOURCES = ["https://www.google.com/recaptcha/", "https://www.gstatic.com/recaptcha/"]
-RECAPTCHA_FRAME_SOURCES = ["https://www.google.com/recaptcha/", "https://recaptcha.google.com/recaptcha/"]
+RECAPTCHA_SCRIPT_SOURCES = [
+    "https://www.google.com/recaptcha/",
+    "https://www.gstatic.com/recaptcha/",
+]
+RECAPTCHA_FRAME_SOURCES = [
+    "https://www.google.com/recaptcha/",
+    "https://recaptcha.google.com/recaptcha/",
+]
 
 
 def backend() -> str:
     value = getattr(settings, "CAPTCHA_BACKEND", "none") or "none"
     if value not in {"recaptcha", "altcha", "none"}:
-        raise ImproperlyConfigured(f"CAPTCHA_BACKEND must be recaptcha, altcha or none, not {value!r}")
+        raise ImproperlyConfigured(
+            f"CAPTCHA_BACKEND must be recaptcha, altcha or none, not {value!r}"
+        )
     return value
 
 
@@ -135,7 +142,7 @@ class RecaptchaField(forms.CharField):
             raise ValidationError(CAPTCHA_INVALID, code="captcha_invalid")
         try:
             data = recaptcha_verify(value)
-        except (URLError, OSError, socket.timeout, ValueError, UnicodeDecodeError) as exc:
+        except (TimeoutError, URLError, OSError, ValueError, UnicodeDecodeError) as exc:
             # URLError covers HTTP errors and DNS failures; OSError timeouts; ValueError bad JSON.
             logger.warning("reCAPTCHA verification unavailable: %s", type(exc).__name__)
             raise ValidationError(CAPTCHA_ERROR, code="captcha_error") from None

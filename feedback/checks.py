@@ -26,16 +26,3 @@ def check_captcha(app_configs: object, **kwargs: object) -> list[checks.CheckMes
             )
         ]
     return []
-
-
-@checks.register(checks.Tags.caches, deploy=True)
-def check_shared_cache(app_configs: object, **kwargs: object) -> list[checks.CheckMessage]:
-    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
-    if backend.endswith(("LocMemCache", "DummyCache", "FileBasedCache", "DatabaseCache")):
-        return [
-            checks.Warning(
-                "Feedback rate limits need a shared, atomic cache: set CACHE_URL=redis://...",
-                id="feedback.W001",
-            )
-        ]
-    return []

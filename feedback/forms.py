@@ -19,7 +19,7 @@ from .codes import normalize_code
 
 COMMENT_MAX = 2000
 NOT_APPLICABLE = "na"
-FORM_TOKEN_SALT = "feedback.survey.form"
+FORM_TOKEN_SALT = "feedback.survey.form"  # noqa: S105 - a signing namespace, not a secret
 FORM_TOKEN_MAX_AGE = 3 * 60 * 60  # a page left open longer gets a fresh token, answers kept
 
 AGREE_CHOICES = [
@@ -47,7 +47,9 @@ PUBLISH_CHOICES = [
 class EntryForm(forms.Form):
     code = forms.CharField(
         label=_("Your feedback code"),
-        help_text=_("It is printed on your card, for example 7KQ2-M9XD-4HPB-R. Dashes and spaces are optional."),
+        help_text=_(
+            "It is printed on your card, for example 7KQ2-M9XD-4HPB-R. Dashes and spaces are optional."
+        ),
         max_length=64,
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
@@ -76,7 +78,11 @@ def read_form_token(token: str, digest: str) -> int | None:
         data = signing.loads(token or "", salt=FORM_TOKEN_SALT, max_age=FORM_TOKEN_MAX_AGE)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict) or data.get("d") != digest[:32] or not isinstance(data.get("t"), int):
+    if (
+        not isinstance(data, dict)
+        or data.get("d") != digest[:32]
+        or not isinstance(data.get("t"), int)
+    ):
         return None
     return data["t"]
 
@@ -103,7 +109,9 @@ class SurveyForm(forms.Form):
         max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": COMMENT_MAX}),
         error_messages={
-            "max_length": _("Please shorten your comment to %(limit_value)d characters (it has %(show_value)d).")
+            "max_length": _(
+                "Please shorten your comment to %(limit_value)d characters (it has %(show_value)d)."
+            )
         },
     )
     publish = forms.ChoiceField(
@@ -115,7 +123,10 @@ class SurveyForm(forms.Form):
         error_messages={"invalid_choice": _("Choose one of the answers shown.")},
     )
     age_band = forms.ChoiceField(
-        label=_("Your age (optional)"), choices=AgeBand.choices, required=False, widget=forms.RadioSelect
+        label=_("Your age (optional)"),
+        choices=AgeBand.choices,
+        required=False,
+        widget=forms.RadioSelect,
     )
     race_ethnicity = forms.ChoiceField(
         label=_("Your race or ethnicity (optional)"),
@@ -124,7 +135,10 @@ class SurveyForm(forms.Form):
         widget=forms.RadioSelect,
     )
     gender = forms.ChoiceField(
-        label=_("Your gender (optional)"), choices=Gender.choices, required=False, widget=forms.RadioSelect
+        label=_("Your gender (optional)"),
+        choices=Gender.choices,
+        required=False,
+        widget=forms.RadioSelect,
     )
     # Honeypot: hidden from people (and from assistive technology); bots fill every field.
     website = forms.CharField(
@@ -142,7 +156,9 @@ class SurveyForm(forms.Form):
             choices = SATISFIED_CHOICES if question.scale == Scale.SATISFIED else AGREE_CHOICES
             self.fields[self.field_name(question)] = _radio(question.text, choices, required=True)
         for name in ("age_band", "race_ethnicity", "gender"):
-            self.fields[name].error_messages["invalid_choice"] = _("Choose one of the answers shown.")
+            self.fields[name].error_messages["invalid_choice"] = _(
+                "Choose one of the answers shown."
+            )
         field = captcha.captcha_field() if use_captcha else None
         if field is not None:
             self.fields["captcha"] = field
@@ -171,7 +187,9 @@ class SurveyForm(forms.Form):
         shown_at = read_form_token(data.get("form_token", ""), self.digest)
         if shown_at is None:
             raise forms.ValidationError(
-                _("This page was open for a long time. Please check your answers and send them again."),
+                _(
+                    "This page was open for a long time. Please check your answers and send them again."
+                ),
                 code="stale",
             )
         if time.time() - shown_at < getattr(settings, "FEEDBACK_MIN_SECONDS", 3):
@@ -197,7 +215,10 @@ class SurveyForm(forms.Form):
         return result
 
     def demographics(self) -> dict[str, str]:
-        return {name: self.cleaned_data.get(name) or "" for name in ("age_band", "race_ethnicity", "gender")}
+        return {
+            name: self.cleaned_data.get(name) or ""
+            for name in ("age_band", "race_ethnicity", "gender")
+        }
 
     def publish_consent(self) -> bool:
         return self.cleaned_data.get("publish") == "publish"

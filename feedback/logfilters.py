@@ -46,4 +46,3 @@ class MaskCodesFilter(logging.Filter):
             # Django's error e-mails and django.request render the request; don't carry it.
             record.request = None
         return True
-

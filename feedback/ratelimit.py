@@ -25,7 +25,7 @@ try:  # redis is optional on a laptop (local-memory cache)
 except ImportError:  # pragma: no cover
     RedisError = OSError  # type: ignore[misc,assignment]
 
-SECRET_KEY_PREFIX = "feedback:rl-secret:"
+SECRET_KEY_PREFIX = "feedback:rl-secret:"  # noqa: S105 - a cache key prefix
 SECRET_TTL = 26 * 60 * 60  # a day, plus slack for clock skew between workers
 
 DEFAULT_RATES = {

@@ -146,9 +146,11 @@ def survey(request: HttpRequest, raw_code: str) -> HttpResponse:
     except CodeRefused as refusal:
         if limited:
             return _limited(request, limited, {"form": EntryForm()})
-        if refusal.reason == CodeRefused.USED and request.method == "POST":
-            if read_form_token(request.POST.get("form_token", ""), digest) is not None:
-                return _thanks_redirect(refusal.agency_id)  # double click or resubmit after success
+        resubmitted = request.method == "POST" and read_form_token(
+            request.POST.get("form_token", ""), digest
+        )
+        if refusal.reason == CodeRefused.USED and resubmitted:
+            return _thanks_redirect(refusal.agency_id)  # double click or resubmit after success
         return _refusal(request, refusal.reason, comment=posted_comment)
 
     current = Survey.objects.current()

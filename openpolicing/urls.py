@@ -10,4 +10,5 @@ urlpatterns = [
     path("healthz", agency_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("feedback.urls")),
 ]

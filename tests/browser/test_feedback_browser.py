@@ -66,15 +66,34 @@ def answer_everything(page, *, keyboard: bool) -> None:
 
 def solve_fallback_question(page) -> None:
     question = page.inner_text("label[for=id_altcha_answer]")
-    words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-             "eight": 8, "nine": 9, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
-             "seis": 6, "siete": 7, "ocho": 8, "nueve": 9}
+    words = {
+        "one": 1,
+        "two": 2,
+        "three": 3,
+        "four": 4,
+        "five": 5,
+        "six": 6,
+        "seven": 7,
+        "eight": 8,
+        "nine": 9,
+        "uno": 1,
+        "dos": 2,
+        "tres": 3,
+        "cuatro": 4,
+        "cinco": 5,
+        "seis": 6,
+        "siete": 7,
+        "ocho": 8,
+        "nueve": 9,
+    }
     found = [words[w] for w in re.findall(r"[a-zá-ú]+", question.lower()) if w in words]
     assert len(found) == 2, question
     page.fill("#id_altcha_answer", str(sum(found)))
 
 
-def walk(page, live_server, screenshot, *, code: str, lang: str, name: str, javascript: bool) -> None:
+def walk(
+    page, live_server, screenshot, *, code: str, lang: str, name: str, javascript: bool
+) -> None:
     words = TEXT[lang]
     page.goto(live_server.url + "/feedback/")
     assert page.locator("html").get_attribute("lang") == lang

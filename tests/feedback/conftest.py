@@ -41,7 +41,9 @@ def cache_dump() -> str:
 def old_token(code: str = CODE, seconds_ago: int = 60) -> str:
     """A form token as if the survey had been shown `seconds_ago` seconds ago."""
     digest = code_digest(normalize_code(code))
-    return signing.dumps({"d": digest[:32], "t": int(time.time()) - seconds_ago}, salt=FORM_TOKEN_SALT)
+    return signing.dumps(
+        {"d": digest[:32], "t": int(time.time()) - seconds_ago}, salt=FORM_TOKEN_SALT
+    )
 
 
 def survey_post(code: str = CODE, **overrides: str) -> dict[str, str]:

@@ -44,7 +44,9 @@ def test_canary_address_and_agent_leave_no_trace(code, app_log, settings) -> Non
     client = Client(REMOTE_ADDR=CANARY_IP, HTTP_USER_AGENT=CANARY_UA)
     assert client.post("/feedback/", {"code": CODE.lower()}).status_code == 303
     assert client.get(f"/f/{CODE}").status_code == 200
-    logging.getLogger("django.request").warning("Not Found: %s", f"/f/{CODE}")  # as Django logs 404s
+    logging.getLogger("django.request").warning(
+        "Not Found: %s", f"/f/{CODE}"
+    )  # as Django logs 404s
     response = client.post(f"/f/{CODE}", survey_post(comment="all good"), follow=True)
     assert response.status_code == 200 and Feedback.objects.count() == 1
     assert client.get(f"/f/{CODE}").status_code == 410  # refusals are logged by Django too

@@ -19,9 +19,7 @@ class FakeResponse(io.BytesIO):
 
 def google_says(data: object):
     body = data if isinstance(data, bytes) else json.dumps(data).encode()
-    return mock.patch(
-        "django_recaptcha.client.recaptcha_request", return_value=FakeResponse(body)
-    )
+    return mock.patch("django_recaptcha.client.recaptcha_request", return_value=FakeResponse(body))
 
 
 @pytest.fixture
@@ -41,9 +39,11 @@ def test_recaptcha_accepts_a_token_google_accepts_and_never_sends_the_address(re
 
 
 def test_recaptcha_refuses_a_token_google_refuses(recaptcha) -> None:
-    with google_says({"success": False, "error-codes": ["invalid-input-response"]}):
-        with pytest.raises(forms.ValidationError) as exc:
-            recaptcha.verify("bad")
+    with (
+        google_says({"success": False, "error-codes": ["invalid-input-response"]}),
+        pytest.raises(forms.ValidationError) as exc,
+    ):
+        recaptcha.verify("bad")
     assert exc.value.code == "captcha_invalid"
 
 
@@ -64,9 +64,11 @@ def test_recaptcha_missing_token_is_refused_without_calling_google(recaptcha) ->
     ids=["http-error", "dns-failure", "timeout", "reset"],
 )
 def test_recaptcha_provider_failures_become_a_friendly_form_error(recaptcha, failure) -> None:
-    with mock.patch("django_recaptcha.client.recaptcha_request", side_effect=failure):
-        with pytest.raises(forms.ValidationError) as exc:
-            recaptcha.verify("token")
+    with (
+        mock.patch("django_recaptcha.client.recaptcha_request", side_effect=failure),
+        pytest.raises(forms.ValidationError) as exc,
+    ):
+        recaptcha.verify("token")
     assert exc.value.code == "captcha_error"
     assert "try again" in str(exc.value.messages[0])
 

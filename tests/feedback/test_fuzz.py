@@ -4,15 +4,29 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
-from hypothesis import HealthCheck, given, strategies as st
+from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from .conftest import CODE
 
 pytestmark = pytest.mark.django_db
-FIELDS = ["code", "comment", "publish", "age_band", "gender", "race_ethnicity", "website",
-          "form_token", "q_voice_listened", "altcha", "altcha_answer", "altcha_token",
-          "g-recaptcha-response", "csrfmiddlewaretoken"]
+FIELDS = [
+    "code",
+    "comment",
+    "publish",
+    "age_band",
+    "gender",
+    "race_ethnicity",
+    "website",
+    "form_token",
+    "q_voice_listened",
+    "altcha",
+    "altcha_answer",
+    "altcha_token",
+    "g-recaptcha-response",
+    "csrfmiddlewaretoken",
+]
 CONTENT_TYPES = [
     "application/x-www-form-urlencoded",
     "multipart/form-data; boundary=xyz",
@@ -47,12 +61,16 @@ def test_arbitrary_bodies_never_cause_a_server_error(code, path, body, content_t
 @given(
     fields=st.dictionaries(
         st.one_of(st.sampled_from(FIELDS), st.text(max_size=20)),
-        st.one_of(st.text(max_size=300), st.sampled_from(["1", "5", "na", "publish", "prefer_not"])),
+        st.one_of(
+            st.text(max_size=300), st.sampled_from(["1", "5", "na", "publish", "prefer_not"])
+        ),
         max_size=25,
     ),
     altcha_like=st.booleans(),
 )
-def test_arbitrary_form_fields_never_cause_a_server_error(code, settings, fields, altcha_like) -> None:
+def test_arbitrary_form_fields_never_cause_a_server_error(
+    code, settings, fields, altcha_like
+) -> None:
     settings.CAPTCHA_BACKEND = "altcha" if altcha_like else "none"
     body = urlencode(fields)
     response = Client().generic(

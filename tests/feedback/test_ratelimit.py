@@ -47,7 +47,9 @@ def test_client_key_is_an_hmac_that_holds_no_address_and_changes_daily(rf) -> No
     request = rf.get("/", REMOTE_ADDR="198.51.100.7")
     key = ratelimit.client_key(request)
     assert "198.51.100.7" not in key and len(key) == 64
-    assert ratelimit.daily_secret(dt.date(2026, 1, 1)) != ratelimit.daily_secret(dt.date(2026, 1, 2))
+    assert ratelimit.daily_secret(dt.date(2026, 1, 1)) != ratelimit.daily_secret(
+        dt.date(2026, 1, 2)
+    )
     # The secret lives in the cache only, and every worker reading it gets the same value.
     today = dt.datetime.now(dt.UTC).date()
     assert cache.get(ratelimit.SECRET_KEY_PREFIX + today.isoformat()).encode() == (

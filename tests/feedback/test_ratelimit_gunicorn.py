@@ -57,8 +57,19 @@ def redis_url(tmp_path_factory) -> str:
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -115,7 +126,9 @@ class Server:
         wait_for(lambda: self.get("/healthz")[0] == 200)
 
     def get(self, path: str, headers: dict | None = None) -> tuple[int, str]:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers or {})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", headers=headers or {}
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, response.read().decode()
@@ -155,7 +168,9 @@ def hammer(server: Server) -> tuple[list[int], Server]:
     return statuses, server
 
 
-def test_limit_holds_across_two_gunicorn_workers_with_redis(tmp_path, database_url, redis_url) -> None:
+def test_limit_holds_across_two_gunicorn_workers_with_redis(
+    tmp_path, database_url, redis_url
+) -> None:
     server = Server(database_url=database_url, cache_url=redis_url, log=tmp_path / "gunicorn.log")
     statuses, server = hammer(server)
     workers_counting = redis_clients(redis_url)

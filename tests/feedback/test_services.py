@@ -37,7 +37,11 @@ def test_blank_card_codes_are_unverified_other_contacts_of_this_month(agency) ->
     batch = CodeBatchFactory(agency=agency)
     FeedbackCodeFactory(code=CODE, agency=agency, batch=batch)
     contact = code_check(code=PLAIN, today=dt.date(2026, 11, 22))
-    assert (contact.category, contact.month, contact.verified) == ("other", dt.date(2026, 11, 1), False)
+    assert (contact.category, contact.month, contact.verified) == (
+        "other",
+        dt.date(2026, 11, 1),
+        False,
+    )
 
 
 @pytest.mark.parametrize(
@@ -63,7 +67,9 @@ def test_code_check_refuses_with_a_specific_reason(setup, reason) -> None:
     assert exc.value.reason == reason
 
 
-def test_submit_redeems_the_code_and_stores_coarse_feedback(code, django_capture_on_commit_callbacks) -> None:
+def test_submit_redeems_the_code_and_stores_coarse_feedback(
+    code, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         feedback = submit(
             comment="  Kind and quick.  ",
@@ -82,10 +88,16 @@ def test_submit_redeems_the_code_and_stores_coarse_feedback(code, django_capture
     assert feedback.verified is True and feedback.language == "es"
     assert feedback.comment == "Kind and quick."
     assert feedback.moderation_state == Feedback.Moderation.PENDING
-    assert (feedback.age_band, feedback.race_ethnicity, feedback.gender) == ("25_44", "", "prefer_not")
+    assert (feedback.age_band, feedback.race_ethnicity, feedback.gender) == (
+        "25_44",
+        "",
+        "prefer_not",
+    )
     assert list(feedback.officers.all()) == list(code.service_call.officers.all())
     assert feedback.answers.count() == Survey.objects.current().questions.count()
-    assert AnswerRollup.objects.filter(agency=code.agency, value=4).count() == feedback.answers.count()
+    assert (
+        AnswerRollup.objects.filter(agency=code.agency, value=4).count() == feedback.answers.count()
+    )
     assert ScoreRollup.objects.get(agency=code.agency, measure="trust").responses == 1
     assert len(callbacks) == 2  # restamp codes, invalidate the agency's cached pages
 
@@ -95,7 +107,10 @@ def test_comment_without_consent_stays_private_and_no_comment_means_none(agency)
     FeedbackCodeFactory(code="0000-0000-0000-1", agency=agency)
     private = submit(comment="Only for you", publish_consent=False)
     empty = feedback_submit(
-        code="0000000000001", survey=Survey.objects.current(), answers=answers(), publish_consent=True
+        code="0000000000001",
+        survey=Survey.objects.current(),
+        answers=answers(),
+        publish_consent=True,
     )
     assert private.moderation_state == Feedback.Moderation.PRIVATE and not private.publish_consent
     assert empty.moderation_state == Feedback.Moderation.NO_COMMENT and not empty.publish_consent
@@ -116,9 +131,11 @@ def test_a_used_code_cannot_submit_twice(code) -> None:
 
 
 def test_failure_after_the_claim_rolls_back_and_the_code_still_works(code) -> None:
-    with mock.patch("feedback.services.rollups_add", side_effect=IntegrityError("boom")):
-        with pytest.raises(IntegrityError):
-            submit()
+    with (
+        mock.patch("feedback.services.rollups_add", side_effect=IntegrityError("boom")),
+        pytest.raises(IntegrityError),
+    ):
+        submit()
     code.refresh_from_db()
     assert code.redeemed is False
     assert Feedback.objects.count() == 0 and Answer.objects.count() == 0
@@ -135,8 +152,10 @@ def test_claim_is_conditional_even_if_the_row_was_read_before_it_changed(code) -
         FeedbackCode.objects.filter(pk=code.pk).update(redeemed=True)
         return contact
 
-    with mock.patch("feedback.services.code_check", side_effect=check_then_competitor_wins):
-        with pytest.raises(CodeRefused) as exc:
-            submit()
+    with (
+        mock.patch("feedback.services.code_check", side_effect=check_then_competitor_wins),
+        pytest.raises(CodeRefused) as exc,
+    ):
+        submit()
     assert exc.value.reason == CodeRefused.USED
     assert Feedback.objects.count() == 0

@@ -105,7 +105,9 @@ def test_malformed_link_code_is_an_unknown_code(client) -> None:
 
 
 def test_refusal_after_filling_the_survey_gives_the_comment_back(client, code) -> None:
-    FeedbackCode.objects.filter(pk=code.pk).update(expires_on=dt.date.today() - dt.timedelta(days=1))
+    FeedbackCode.objects.filter(pk=code.pk).update(
+        expires_on=dt.date.today() - dt.timedelta(days=1)
+    )
     response = client.post(SURVEY_URL, survey_post(comment="My long story"))
     assert response.status_code == 410
     assert "My long story" in response.content.decode()
@@ -122,7 +124,13 @@ def test_survey_shows_agency_category_and_month_and_groups_items_by_pillar(clien
     assert "Traffic stop" in content and "October 2026" in content
     assert "CAD-" not in content and "Officer" not in content and "North" not in content
     headings = re.findall(r"<h2>([^<]+)</h2>", content)
-    assert headings[:5] == ["Voice", "Dignity and respect", "Neutrality", "Trustworthy motives", "Overall"]
+    assert headings[:5] == [
+        "Voice",
+        "Dignity and respect",
+        "Neutrality",
+        "Trustworthy motives",
+        "Overall",
+    ]
     assert "The officer listened to what I had to say." in content
     assert content.count('value="na"') == 10
     assert "Please do not include names, phone numbers, addresses or licence plates" in content
@@ -318,7 +326,9 @@ def test_altcha_page_serves_its_solver_from_our_static_files(client, code, setti
 # --- rate limits and outages --------------------------------------------------------------------
 
 
-def test_rate_limited_submission_gets_429_with_retry_after_and_answers_back(client, code, settings) -> None:
+def test_rate_limited_submission_gets_429_with_retry_after_and_answers_back(
+    client, code, settings
+) -> None:
     settings.FEEDBACK_RATE_CLIENT = "2/h"
     client.get(SURVEY_URL)
     client.get(SURVEY_URL)
@@ -356,9 +366,7 @@ def test_forged_forwarded_for_does_not_escape_the_client_limit(client, agency, s
 
 def test_per_code_limit_applies_to_any_client(agency, settings) -> None:
     settings.FEEDBACK_RATE_CODE = "2/h"
-    statuses = [
-        Client(REMOTE_ADDR=f"198.51.100.{n}").get(SURVEY_URL).status_code for n in range(3)
-    ]
+    statuses = [Client(REMOTE_ADDR=f"198.51.100.{n}").get(SURVEY_URL).status_code for n in range(3)]
     assert statuses == [404, 404, 429]
 
 
@@ -407,7 +415,9 @@ def test_redis_outage_on_entry_is_a_friendly_503(client, code) -> None:
 
 
 def test_oversized_post_is_a_400(client, code, settings) -> None:
-    response = client.post(SURVEY_URL, {"comment": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)})
+    response = client.post(
+        SURVEY_URL, {"comment": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)}
+    )
     assert response.status_code == 400
 
 
@@ -444,9 +454,11 @@ def test_survey_view_hides_post_parameters_from_error_reports(rf, code) -> None:
     request = rf.post(SURVEY_URL, {"comment": "secret comment", "code": CODE, "form_token": "t"})
     from feedback.views import survey
 
-    with mock.patch("feedback.views.code_check", side_effect=RuntimeError):
-        with pytest.raises(RuntimeError):
-            survey(request, raw_code=CODE)
+    with (
+        mock.patch("feedback.views.code_check", side_effect=RuntimeError),
+        pytest.raises(RuntimeError),
+    ):
+        survey(request, raw_code=CODE)
     params = SafeExceptionReporterFilter().get_post_parameters(request)
     assert "secret comment" not in str(params.values()) and CODE not in str(params.values())
 
@@ -458,7 +470,9 @@ def test_survey_view_hides_post_parameters_from_error_reports(rf, code) -> None:
     ("backend", "phrase"),
     [("recaptcha", "Google"), ("altcha", "self-hosted"), ("none", "does not use a third-party")],
 )
-def test_anonymity_page_says_what_is_stored_and_who_is_involved(client, settings, backend, phrase) -> None:
+def test_anonymity_page_says_what_is_stored_and_who_is_involved(
+    client, settings, backend, phrase
+) -> None:
     settings.CAPTCHA_BACKEND = backend
     response = client.get("/anonymity/")
     content = response.content.decode()

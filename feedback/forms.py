@@ -184,6 +184,8 @@ class SurveyForm(forms.Form):
                 _("Your answers could not be sent. Please leave the last, hidden field empty."),
                 code="honeypot",
             )
+        if self.errors:
+            return data  # timing and captcha are judged once the answers themselves are fine
         shown_at = read_form_token(data.get("form_token", ""), self.digest)
         if shown_at is None:
             raise forms.ValidationError(
@@ -198,7 +200,7 @@ class SurveyForm(forms.Form):
                 code="too_fast",
             )
         field = self.fields.get("captcha")
-        if field is not None and not self.errors:
+        if field is not None:
             # Checked last so a person fixing another error is not asked to solve it twice.
             try:
                 field.verify(data.get("captcha"))

@@ -42,13 +42,19 @@ REFUSAL_STATUS = {
 }
 
 
+# The page URL may hold a code: requests from these pages carry at most our origin as Referer,
+# never the path. Not "no-referrer": with it browsers send `Origin: null` on the page's own form
+# POSTs (survey, language switch), which Django's CSRF origin check must refuse.
+REFERRER_POLICY = "strict-origin"
+
+
 def private_page(view: Callable) -> Callable:
-    """No caching anywhere, and no Referer leaving a page whose URL may hold a code."""
+    """No caching anywhere, and no path (so no code) in the Referer of requests from the page."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = REFERRER_POLICY
         return response
 
     return never_cache(wrapper)

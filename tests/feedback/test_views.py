@@ -30,7 +30,7 @@ def test_entry_page_asks_for_the_code(client) -> None:
     assert response.status_code == 200
     assert b'name="code"' in response.content
     assert response["Cache-Control"].count("no-store") == 1
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
 
 
 @pytest.mark.parametrize("typed", [CODE, "7kq2 m9xd 4hpb r", "7KQ2M9XD4HPBR", " 7kq2-m9xd-4hpb-r "])
@@ -150,10 +150,10 @@ def test_survey_is_spanish_when_the_browser_asks_for_it(code) -> None:
 def test_survey_and_thanks_are_not_cached_and_send_no_referrer(client, code) -> None:
     response = client.get(SURVEY_URL)
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     response = client.post(SURVEY_URL, survey_post(), follow=True)
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
 
 
 def test_survey_sets_no_cookie_but_csrf(client, code) -> None:

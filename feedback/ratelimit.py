@@ -30,7 +30,7 @@ SECRET_TTL = 26 * 60 * 60  # a day, plus slack for clock skew between workers
 
 DEFAULT_RATES = {
     "client": "30/h",
-    "code": "10/h",
+    "code": "20/h",
     "agency": "600/h",
 }
 

@@ -238,7 +238,7 @@ RETENTION_DAYS = env.int("RETENTION_DAYS", default=180)
 # Anonymous feedback flow: rate limits (django-ratelimit syntax, counted on the shared cache),
 # the minimum seconds between showing the survey and accepting it, and the ALTCHA work factor.
 FEEDBACK_RATE_CLIENT = env.str("FEEDBACK_RATE_CLIENT", default="30/h")
-FEEDBACK_RATE_CODE = env.str("FEEDBACK_RATE_CODE", default="10/h")
+FEEDBACK_RATE_CODE = env.str("FEEDBACK_RATE_CODE", default="20/h")
 FEEDBACK_RATE_AGENCY = env.str("FEEDBACK_RATE_AGENCY", default="600/h")
 FEEDBACK_MIN_SECONDS = env.int("FEEDBACK_MIN_SECONDS", default=3)
 ALTCHA_MAX_NUMBER = env.int("ALTCHA_MAX_NUMBER", default=50000)

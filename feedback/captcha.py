@@ -25,9 +25,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.template.loader import render_to_string
+from django.forms.renderers import TemplatesSetting
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_recaptcha import client as recaptcha_client
@@ -87,8 +86,7 @@ class _ProjectTemplateWidget(forms.Widget):
     """Render with the project's template engine (templates/feedback/captcha/)."""
 
     def render(self, name, value, attrs=None, renderer=None) -> str:  # noqa: ANN001
-        context = self.get_context(name, value, attrs)
-        return mark_safe(render_to_string(self.template_name, context))  # noqa: S308 - autoescaped
+        return super().render(name, value, attrs, renderer=TemplatesSetting())
 
 
 class RecaptchaWidget(_ProjectTemplateWidget):

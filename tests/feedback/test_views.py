@@ -487,3 +487,22 @@ def test_anonymity_page_in_spanish_and_for_self_hosted_operators(settings) -> No
     content = es(Client()).get("/anonymity/").content.decode()
     assert "Tu anonimato" in content or "Su anonimato" in content
     assert "la propia agencia" in content
+
+
+# --- the Trustville demo ---------------------------------------------------------------------------
+
+
+def test_a_fresh_trustville_demo_code_walks_the_whole_path(client, trustville) -> None:
+    from feedback.models import CodeBatch
+    from feedback.services import codes_issue
+
+    _, issued = codes_issue(agency=trustville, kind=CodeBatch.Kind.DEMO, count=1)
+    code = issued[0][0]
+    before = Feedback.objects.filter(agency=trustville).count()
+    response = client.post(reverse("feedback:entry"), {"code": code.lower()})
+    assert response.status_code == 303
+    page = client.get(response["Location"])
+    assert "Your feedback for Trustville" in page.content.decode()
+    done = client.post(response["Location"], survey_post(code), follow=True)
+    assert "your feedback was received" in done.content.decode()
+    assert Feedback.objects.filter(agency=trustville).count() == before + 1

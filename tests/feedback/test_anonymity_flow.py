@@ -68,3 +68,21 @@ def test_feedback_rows_hold_only_coarse_fields(code) -> None:
     row = Feedback.objects.values().get()
     assert row["submitted_on"].__class__.__name__ == "date"
     assert not {"ip", "user_agent", "code", "service_call_id", "created_at"} & set(row)
+
+
+def test_server_errors_send_no_mail_and_log_no_request_details(rf, app_log, settings, mailoutbox):
+    settings.ADMINS = [("Ops", "ops@example.org")]
+    request = rf.post(f"/f/{CODE}", REMOTE_ADDR=CANARY_IP, HTTP_USER_AGENT=CANARY_UA)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        logging.getLogger("django.request").exception(
+            "Internal Server Error: %s",
+            request.path,
+            extra={"status_code": 500, "request": request},
+        )
+    logs = app_log.getvalue()
+    assert "Internal Server Error: /f/[code]" in logs
+    assert mailoutbox == []  # Django's default mail_admins handler is replaced in LOGGING
+    for canary in CANARIES:
+        assert canary not in logs, canary

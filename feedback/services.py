@@ -188,19 +188,28 @@ def feedback_submit(
     rollups_add(feedback=feedback, answers=rows)
     agency_id = record.agency_id
     # robust: the feedback is committed; a failure here must not turn the thank-you into a 500.
-    transaction.on_commit(lambda: codes_restamp(agency_id=agency_id), robust=True)
+    code_id = record.pk
+    transaction.on_commit(lambda: codes_restamp(agency_id=agency_id, around=code_id), robust=True)
     transaction.on_commit(lambda: agency_data_changed(agency_id), robust=True)
     return feedback
 
 
-def codes_restamp(*, agency_id: int | None = None) -> int:
-    """Rewrite every redeemed code's row so none shares a transaction id with its feedback.
+RESTAMP_WINDOW = 500  # codes on each side (by id: the same print run) rewritten with a claimed one
+
+
+def codes_restamp(*, agency_id: int | None = None, around: int | None = None) -> int:
+    """Rewrite redeemed codes' rows so none shares a transaction id with its feedback.
 
     PostgreSQL stamps each row with the id of the transaction that wrote it (xmin); right after a
-    submission the code and its feedback carry the same one. Rewriting all of the agency's redeemed
-    codes together, in a later transaction, gives them one newer id and removes the link.
+    submission the claimed code and its feedback carry the same one. After each submission the
+    claimed code and the agency's redeemed codes printed next to it (ids within RESTAMP_WINDOW) are
+    rewritten together in a later transaction, so they share one newer id and the feedback can only
+    be narrowed to that group; `manage.py feedback_unlink` (nightly) rewrites them all at once.
+    Bounded, so a submission's cost does not grow with the agency's history.
     """
     codes = FeedbackCode.objects.filter(redeemed=True)
     if agency_id is not None:
         codes = codes.filter(agency_id=agency_id)
+    if around is not None:
+        codes = codes.filter(pk__gte=around - RESTAMP_WINDOW, pk__lte=around + RESTAMP_WINDOW)
     return codes.update(redeemed=True)

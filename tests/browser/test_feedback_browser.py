@@ -182,3 +182,22 @@ def test_refusal_and_anonymity_pages(live_server, browser_page, screenshot, setu
     page = browser_page(viewport=PHONE)
     page.goto(f"{live_server.url}/anonymity/")
     screenshot(page, "feedback-phone-en-anonymity")
+
+
+def test_rate_limited_person_sees_when_to_retry_and_keeps_answers(
+    live_server, browser_page, screenshot, setup, settings
+) -> None:
+    settings.FEEDBACK_RATE_CLIENT = "1/h"  # the survey page itself is the one allowed request
+    code = setup("7KQ2-M9XD-4HPB-Y")
+    page = browser_page(viewport=PHONE, javascript=False)
+    page.goto(f"{live_server.url}/f/{code}")
+    answer_everything(page, keyboard=False)
+    page.fill("#id_comment", "Please keep this.")
+    solve_fallback_question(page)
+    page.get_by_role("button", name="Send my feedback").click()
+    page.wait_for_load_state()
+    assert "Too many attempts" in page.inner_text("#notice")
+    assert page.input_value("#id_comment") == "Please keep this."
+    assert page.is_checked("#id_q_voice_listened_3")
+    screenshot(page, "feedback-phone-en-429")
+    assert Feedback.objects.count() == 0

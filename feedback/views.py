@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import SuspiciousOperation
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -197,7 +198,8 @@ def survey(request: HttpRequest, raw_code: str) -> HttpResponse:
         if refusal.reason == CodeRefused.USED:
             return _thanks_redirect(refusal.agency_id)  # lost a race with our own double click
         return _refusal(request, refusal.reason, comment=posted_comment)
-    except (RedisError, OSError):
+    except (RedisError, OSError, DatabaseError):
+        # Cache or database down: nothing was saved (the transaction rolled back); keep the answers.
         return _unavailable(request, context)
     return _thanks_redirect(feedback.agency_id)
 

@@ -506,3 +506,15 @@ def test_a_fresh_trustville_demo_code_walks_the_whole_path(client, trustville) -
     done = client.post(response["Location"], survey_post(code), follow=True)
     assert "your feedback was received" in done.content.decode()
     assert Feedback.objects.filter(agency=trustville).count() == before + 1
+
+
+def test_database_failure_during_submission_is_a_friendly_503_with_answers_kept(
+    client, code
+) -> None:
+    from django.db import OperationalError
+
+    with mock.patch("feedback.views.feedback_submit", side_effect=OperationalError("gone")):
+        response = client.post(SURVEY_URL, survey_post(comment="Save me"))
+    assert response.status_code == 503
+    assert "Save me</textarea>" in response.content.decode()
+    assert not FeedbackCode.objects.get().redeemed

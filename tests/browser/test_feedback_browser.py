@@ -11,10 +11,11 @@ from feedback.models import Feedback
 from surveys.models import Survey
 from tests.conftest import DESKTOP, PHONE
 from tests.factories import AgencyFactory, FeedbackCodeFactory, ServiceCallFactory
+from tests.feedback.conftest import ensure_standard_survey
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # keep the survey rows
+    pytest.mark.django_db(transaction=True),
 ]
 
 TEXT = {
@@ -40,6 +41,7 @@ def setup(settings):
     settings.CAPTCHA_BACKEND = "altcha"
     settings.ALTCHA_MAX_NUMBER = 3000
     settings.FEEDBACK_MIN_SECONDS = 1
+    ensure_standard_survey()  # transactional tests flush the data migration's rows
     agency = AgencyFactory(name="Riverside Police Department", slug="riverside")
     call = ServiceCallFactory(agency=agency, category="welfare_check")
 

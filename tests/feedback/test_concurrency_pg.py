@@ -12,15 +12,20 @@ from feedback.models import Answer, Feedback, FeedbackCode
 from feedback.services import CodeRefused, feedback_submit
 from surveys.models import Survey
 
-from .conftest import CODE, survey_post
+from .conftest import CODE, ensure_standard_survey, survey_post
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not ON_POSTGRES, reason="needs DATABASE_URL=postgres://... (CI runs it)"),
 ]
 THREADS = 16
+
+
+@pytest.fixture(autouse=True)
+def _survey() -> None:
+    ensure_standard_survey()  # transactional tests flush the data migration's rows
 
 
 def run_together(target) -> list:

@@ -77,3 +77,12 @@ def test_arbitrary_form_fields_never_cause_a_server_error(
         "POST", f"/f/{CODE}", body, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code < 500
+
+
+@hsettings(max_examples=60, deadline=None, suppress_health_check=HEALTH)
+@given(segment=st.text(min_size=1, max_size=80))
+def test_arbitrary_link_codes_never_cause_a_server_error(code, segment) -> None:
+    from urllib.parse import quote
+
+    response = Client().get("/f/" + quote(segment, safe=""))
+    assert response.status_code in {200, 301, 404, 410, 429}

@@ -91,12 +91,7 @@ def entry(request: HttpRequest) -> HttpResponse:
     if request.method != "POST" or not form.is_valid():
         return render(request, "feedback/entry.html", {"form": form}, status=200)
     code = form.cleaned_data["code"]
-    try:
-        limited = ratelimit.hit(
-            request, client=ratelimit.client_key(request), code=code_digest(code)
-        )
-    except ratelimit.LimiterUnavailable:
-        return _unavailable(request, {"form": form})
+    limited = _count_lookup(request, code_digest(code))
     if limited:
         return _limited(request, limited, {"form": form})
     try:
@@ -129,6 +124,15 @@ def _survey_context(contact: Contact, form: SurveyForm, token: str) -> dict:
     }
 
 
+def _count_lookup(request: HttpRequest, digest: str) -> ratelimit.Limited | None:
+    """Count a code attempt per client and per code. If the cache is down, lookups go on
+    uncounted (65-bit codes cannot be guessed in an outage); submissions are refused instead."""
+    try:
+        return ratelimit.hit(request, client=ratelimit.client_key(request), code=digest)
+    except ratelimit.LimiterUnavailable:
+        return None
+
+
 @private_page
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
@@ -141,53 +145,51 @@ def survey(request: HttpRequest, raw_code: str) -> HttpResponse:
     if code is None:
         return _refusal(request, CodeRefused.UNKNOWN)
     digest = code_digest(code)
-    try:
-        limited = ratelimit.hit(request, client=ratelimit.client_key(request), code=digest)
-    except ratelimit.LimiterUnavailable:
-        limited, outage = None, True
-    else:
-        outage = False
-    posted_comment = request.POST.get("comment", "")[:2000] if request.method == "POST" else ""
+    limited = _count_lookup(request, digest)
     try:
         contact = code_check(code=code)
     except CodeRefused as refusal:
-        if limited:
-            return _limited(request, limited, {"form": EntryForm()})
-        resubmitted = request.method == "POST" and read_form_token(
-            request.POST.get("form_token", ""), digest
-        )
-        if refusal.reason == CodeRefused.USED and resubmitted:
-            return _thanks_redirect(refusal.agency_id)  # double click or resubmit after success
-        return _refusal(request, refusal.reason, comment=posted_comment)
-
+        return _survey_refused(request, refusal, limited=limited, digest=digest)
     current = Survey.objects.current()
-    questions = current.questions.order_by("order")
-    form = SurveyForm(request.POST or None, questions=questions, digest=digest)
-    submitted_token = request.POST.get("form_token", "")
-    token = (
-        submitted_token
-        if read_form_token(submitted_token, digest) is not None
-        else make_form_token(digest)
+    form = SurveyForm(
+        request.POST or None, questions=current.questions.order_by("order"), digest=digest
     )
+    submitted = request.POST.get("form_token", "")
+    token = submitted if read_form_token(submitted, digest) is not None else make_form_token(digest)
     context = _survey_context(contact, form, token)
-    if outage:
-        return _unavailable(request, context)
-    if request.method != "POST":
-        if limited:
-            return _limited(request, limited, context)
-        return render(request, "feedback/survey.html", context)
-    try:
-        limited = limited or ratelimit.hit(request, agency=str(contact.code.agency_id))
-    except ratelimit.LimiterUnavailable:
-        return _unavailable(request, context)
     if limited:
         return _limited(request, limited, context)
+    if request.method != "POST":
+        return render(request, "feedback/survey.html", context)
+    return _survey_submit(request, code=code, survey=current, form=form, context=context)
+
+
+def _survey_refused(
+    request: HttpRequest, refusal: CodeRefused, *, limited: ratelimit.Limited | None, digest: str
+) -> HttpResponse:
+    if limited:  # say nothing about the code to a client over its limit
+        return _limited(request, limited, {"form": EntryForm()})
+    if request.method == "POST":
+        resubmitted = read_form_token(request.POST.get("form_token", ""), digest) is not None
+        if refusal.reason == CodeRefused.USED and resubmitted:
+            return _thanks_redirect(refusal.agency_id)  # double click or resubmit after success
+        return _refusal(request, refusal.reason, comment=request.POST.get("comment", "")[:2000])
+    return _refusal(request, refusal.reason)
+
+
+@sensitive_variables("code")
+def _survey_submit(
+    request: HttpRequest, *, code: str, survey: Survey, form: SurveyForm, context: dict
+) -> HttpResponse:
     try:
+        limited = ratelimit.hit(request, agency=str(context["contact"].code.agency_id))
+        if limited:
+            return _limited(request, limited, context)
         if not form.is_valid():
             return render(request, "feedback/survey.html", context)
         feedback = feedback_submit(
             code=code,
-            survey=current,
+            survey=survey,
             answers=form.answers(),
             comment=form.cleaned_data["comment"],
             publish_consent=form.publish_consent(),
@@ -197,8 +199,8 @@ def survey(request: HttpRequest, raw_code: str) -> HttpResponse:
     except CodeRefused as refusal:
         if refusal.reason == CodeRefused.USED:
             return _thanks_redirect(refusal.agency_id)  # lost a race with our own double click
-        return _refusal(request, refusal.reason, comment=posted_comment)
-    except (RedisError, OSError, DatabaseError):
+        return _refusal(request, refusal.reason, comment=form.data.get("comment", "")[:2000])
+    except (ratelimit.LimiterUnavailable, RedisError, OSError, DatabaseError):
         # Cache or database down: nothing was saved (the transaction rolled back); keep the answers.
         return _unavailable(request, context)
     return _thanks_redirect(feedback.agency_id)

@@ -28,7 +28,7 @@ from surveys.scoring import DOES_NOT_APPLY, SCALE, Estimate
 
 from . import reads
 from .cache import agency_cache_version
-from .charts import stacked_bar, trend_chart
+from .charts import Segment, stacked_bar, trend_chart
 from .figures import PILLARS, Figures, agency_figures, closed_through, compare, headline_range
 from .models import Agency
 
@@ -58,7 +58,6 @@ def current_closed_month(today: dt.date | None = None) -> dt.date:
 class Row:
     """One labelled figure for a template: the estimate, or None with the reason in words."""
 
-    key: str
     label: str
     estimate: Estimate | None
 
@@ -75,8 +74,7 @@ class Row:
 class ItemRow:
     question: Question
     n: int | None
-    segments: list
-    shares: dict[int, float]
+    segments: list[Segment]
 
 
 def _moderation_counts(agency: Agency, k: int) -> dict | None:
@@ -145,10 +143,8 @@ def agency_context(
         trend_months=trend_months,
     )
     labels = dict(Question._meta.get_field("pillar").choices)
-    pillars = [Row(p, labels[p], figures.measures[p]) for p in (*PILLARS, "outcome")]
-    categories = [
-        Row(value, label, figures.categories.get(value)) for value, label in Category.choices
-    ]
+    pillars = [Row(labels[p], figures.measures[p]) for p in (*PILLARS, "outcome")]
+    categories = [Row(label, figures.categories.get(value)) for value, label in Category.choices]
     items = []
     for q in questions:
         dist = figures.distributions.get(q.id)
@@ -157,12 +153,11 @@ def agency_context(
                 q,
                 dist.n if dist else None,
                 stacked_bar(dist.shares, (*SCALE, DOES_NOT_APPLY)) if dist else [],
-                dist.shares if dist else {},
             )
         )
     national = reads.national_trust(closed)
     trust = figures.trust
-    comparison = compare(trust.value if trust else None, national) if trust else None
+    comparison = compare(trust.value, national) if trust else None
     trend_first = headline_range(closed, trend_months)[0]
     return {
         "agency": agency,
@@ -173,12 +168,9 @@ def agency_context(
         "pillars": pillars,
         "categories": categories,
         "items": items,
-        "scale": SCALE,
         "comparison": comparison,
-        "in_national": agency.id in national,
         "trend_months": trend_months,
         "trend_choices": TREND_CHOICES,
-        "trend_first": trend_first,
         "charts": [
             ("wide", trend_chart(figures.trend, first=trend_first, last=closed)),
             ("narrow", trend_chart(figures.trend, first=trend_first, last=closed, width=360)),

@@ -203,3 +203,28 @@ def test_rate_limited_person_sees_when_to_retry_and_keeps_answers(
     assert page.is_checked("#id_q_voice_listened_3")
     screenshot(page, "feedback-phone-en-429")
     assert Feedback.objects.count() == 0
+
+
+def test_a_trustville_demo_code_in_spanish_on_a_phone(
+    live_server, browser_page, screenshot, trustville, settings
+) -> None:
+    from feedback.models import CodeBatch
+    from feedback.services import codes_issue
+
+    settings.CAPTCHA_BACKEND = "altcha"
+    settings.ALTCHA_MAX_NUMBER = 3000
+    settings.FEEDBACK_MIN_SECONDS = 1
+    ensure_standard_survey()
+    _, issued = codes_issue(agency=trustville, kind=CodeBatch.Kind.DEMO, count=1)
+    before = Feedback.objects.filter(agency=trustville).count()
+    page = browser_page(viewport=PHONE, locale="es-ES")
+    walk(
+        page,
+        live_server,
+        screenshot,
+        code=issued[0][0],
+        lang="es",
+        name="trustville-phone-es",
+        javascript=True,
+    )
+    assert Feedback.objects.filter(agency=trustville).count() == before + 1

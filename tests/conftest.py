@@ -136,3 +136,25 @@ def trustville(db: None) -> object:
 
     load_trustville()
     return Agency.objects.get(slug="trustville")
+
+
+# --- feedback ---
+
+
+def ensure_standard_survey() -> None:
+    """Reinstall survey v1 if a transactional test's flush removed it (its data migration)."""
+    import importlib
+
+    from django.apps import apps
+
+    from surveys.models import Survey
+
+    if not Survey.objects.filter(is_current=True).exists():
+        migration = importlib.import_module("surveys.migrations.0002_install_standard_survey_v1")
+        migration.install(apps, None)
+
+
+@pytest.fixture
+def standard_survey(db: None) -> None:
+    """Survey v1 present even after an earlier transactional test flushed the database."""
+    ensure_standard_survey()

@@ -9,14 +9,12 @@ import pytest
 
 from feedback.models import Feedback
 from surveys.models import Survey
-from tests.conftest import DESKTOP, PHONE
+from tests.conftest import DESKTOP, PHONE, ensure_standard_survey
 from tests.factories import AgencyFactory, FeedbackCodeFactory, ServiceCallFactory
-from tests.feedback.conftest import ensure_standard_survey
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-]
+# reset_sequences: after an earlier test's flush, survey v1 is reinstalled with its original ids,
+# which the Trustville fixture refers to.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, reset_sequences=True)]
 
 TEXT = {
     "en": {
@@ -36,12 +34,16 @@ TEXT = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _survey() -> None:
+    ensure_standard_survey()  # transactional tests flush the data migration's rows
+
+
 @pytest.fixture
 def setup(settings):
     settings.CAPTCHA_BACKEND = "altcha"
     settings.ALTCHA_MAX_NUMBER = 3000
     settings.FEEDBACK_MIN_SECONDS = 1
-    ensure_standard_survey()  # transactional tests flush the data migration's rows
     agency = AgencyFactory(name="Riverside Police Department", slug="riverside")
     call = ServiceCallFactory(agency=agency, category="welfare_check")
 
@@ -214,7 +216,6 @@ def test_a_trustville_demo_code_in_spanish_on_a_phone(
     settings.CAPTCHA_BACKEND = "altcha"
     settings.ALTCHA_MAX_NUMBER = 3000
     settings.FEEDBACK_MIN_SECONDS = 1
-    ensure_standard_survey()
     _, issued = codes_issue(agency=trustville, kind=CodeBatch.Kind.DEMO, count=1)
     before = Feedback.objects.filter(agency=trustville).count()
     page = browser_page(viewport=PHONE, locale="es-ES")

@@ -12,9 +12,7 @@ from surveys.models import Survey
 from tests.conftest import DESKTOP, PHONE, ensure_standard_survey
 from tests.factories import AgencyFactory, FeedbackCodeFactory, ServiceCallFactory
 
-# reset_sequences: after an earlier test's flush, survey v1 is reinstalled with its original ids,
-# which the Trustville fixture refers to.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, reset_sequences=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TEXT = {
     "en": {

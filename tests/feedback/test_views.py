@@ -183,6 +183,7 @@ def test_complete_submission_redirects_to_thanks_and_stores_one_row(client, code
     content = page.content.decode()
     assert "your feedback was received" in content
     assert reverse("feedback:anonymity") in content
+    assert 'href="/agencies/riverside/"' in content  # the agency's results
 
 
 def test_double_submit_shows_thanks_again_without_a_second_row(client, code) -> None:

@@ -1,0 +1,64 @@
+from django.contrib import admin
+
+from .models import (
+    Accreditation,
+    Agency,
+    AgencyInterest,
+    District,
+    Membership,
+    Officer,
+    Policy,
+    Subscriber,
+)
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "city", "state", "ori", "published", "is_demo"]
+    list_filter = ["published", "is_demo", "state"]
+    search_fields = ["name", "city", "ori"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "agency"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "adopted_on", "agency"]
+    list_filter = ["kind"]
+    search_fields = ["title"]
+
+
+@admin.register(Accreditation)
+class AccreditationAdmin(admin.ModelAdmin):
+    list_display = ["body", "status", "awarded_on", "agency"]
+    list_filter = ["status"]
+
+
+@admin.register(Officer)
+class OfficerAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "badge_number", "active", "agency"]
+    list_filter = ["active"]
+    search_fields = ["display_name", "badge_number"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "agency", "role"]
+    list_filter = ["role"]
+
+
+@admin.register(AgencyInterest)
+class AgencyInterestAdmin(admin.ModelAdmin):
+    list_display = ["agency_name", "state", "contact_email", "status", "created_at"]
+    list_filter = ["status", "state"]
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "city", "state", "confirmed", "created_on"]
+    list_filter = ["confirmed"]

@@ -1,0 +1,225 @@
+"""Agencies and what an agency publishes: its profile, districts, policies, officers, staff.
+
+Nothing in this app knows about individual feedback. Officers are listed so that service calls can
+name them and internal, k-suppressed aggregates can be built; no page shows one person's answers.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+US_STATE = RegexValidator(r"^[A-Z]{2}$", _("Use the two-letter state code, e.g. CA."))
+ORI_CODE = RegexValidator(r"^[A-Z]{2}[A-Z0-9]{7}$", _("An ORI is 9 characters, e.g. CA0194200."))
+
+
+class AgencyQuerySet(models.QuerySet):
+    def published(self) -> AgencyQuerySet:
+        return self.filter(published=True)
+
+    def national(self) -> AgencyQuerySet:
+        """Agencies that count in national figures: published and not demos."""
+        return self.filter(published=True, is_demo=False)
+
+
+class Agency(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    ori = models.CharField(
+        _("FBI ORI code"), max_length=9, unique=True, null=True, blank=True, validators=[ORI_CODE]
+    )
+    city = models.CharField(_("city"), max_length=120)
+    state = models.CharField(_("state"), max_length=2, validators=[US_STATE])
+    timezone = models.CharField(_("time zone"), max_length=64, default="America/New_York")
+    website = models.URLField(_("website"), blank=True)
+    welcome_message = models.TextField(_("leader's welcome message"), blank=True)
+    welcome_by = models.CharField(_("welcome signed by"), max_length=200, blank=True)
+    sensitive_call_types = models.TextField(
+        _("sensitive call types"),
+        blank=True,
+        default="domestic violence\nsexual assault\njuvenile",
+        help_text=_(
+            "One dispatch call type per line. Service calls of these types never receive "
+            "feedback codes."
+        ),
+    )
+    published = models.BooleanField(_("published"), default=False)
+    is_demo = models.BooleanField(
+        _("demo agency"), default=False, help_text=_("Demo agencies never count in national figures.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["state", "city"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("agencies:detail", kwargs={"slug": self.slug})
+
+    def sensitive_types(self) -> set[str]:
+        return {
+            line.strip().casefold() for line in self.sensitive_call_types.splitlines() if line.strip()
+        }
+
+
+class District(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="districts")
+    name = models.CharField(_("name"), max_length=120)
+    code = models.CharField(_("dispatch code"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["agency", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="district_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Policy(models.Model):
+    class Kind(models.TextChoices):
+        USE_OF_FORCE = "use_of_force", _("Use of force")
+        DUTY_TO_INTERVENE = "duty_to_intervene", _("Duty to intervene")
+        COMPLAINTS = "complaints", _("Complaints process")
+        OTHER = "other", _("Other")
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="policies")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    url = models.URLField(_("link"), blank=True)
+    adopted_on = models.DateField(_("adopted"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+
+    class Meta:
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+        ordering = ["agency", "kind", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Accreditation(models.Model):
+    class Status(models.TextChoices):
+        ACCREDITED = "accredited", _("Accredited")
+        IN_PROGRESS = "in_progress", _("In progress")
+        EXPIRED = "expired", _("Expired")
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="accreditations")
+    body = models.CharField(_("accrediting body"), max_length=200)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    awarded_on = models.DateField(_("date"), null=True, blank=True)
+    url = models.URLField(_("link"), blank=True)
+
+    class Meta:
+        verbose_name = _("accreditation")
+        verbose_name_plural = _("accreditations")
+        ordering = ["agency", "-awarded_on"]
+
+    def __str__(self) -> str:
+        return f"{self.body} ({self.get_status_display()})"
+
+
+class Officer(models.Model):
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="officers")
+    badge_number = models.CharField(_("badge number"), max_length=30)
+    display_name = models.CharField(_("display name"), max_length=120)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("officer")
+        verbose_name_plural = _("officers")
+        ordering = ["agency", "display_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "badge_number"], name="officer_unique_badge"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} #{self.badge_number}"
+
+
+class Membership(models.Model):
+    """A staff user's role in exactly one agency. Agency staff are never superusers."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Agency admin")
+        MODERATOR = "moderator", _("Moderator")
+        ANALYST = "analyst", _("Analyst")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["agency", "role"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.agency} ({self.get_role_display()})"
+
+
+class AgencyInterest(models.Model):
+    """An agency's request to join, from the public "Get started" form, for operators to review."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    agency_name = models.CharField(_("agency name"), max_length=200)
+    ori = models.CharField(_("FBI ORI code"), max_length=9, blank=True, validators=[ORI_CODE])
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    state = models.CharField(_("state"), max_length=2, validators=[US_STATE])
+    contact_name = models.CharField(_("contact name"), max_length=200)
+    contact_email = models.EmailField(_("contact e-mail"))
+    contact_role = models.CharField(_("contact role"), max_length=200)
+    message = models.TextField(_("message"), blank=True, max_length=2000)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default="new")
+    agency = models.ForeignKey(Agency, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agency interest")
+        verbose_name_plural = _("agency interests")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.agency_name
+
+
+class Subscriber(models.Model):
+    """A "stay connected" e-mail sign-up. Stored apart from feedback and never linked to it."""
+
+    email = models.EmailField(_("e-mail"), unique=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    state = models.CharField(_("state"), max_length=2, blank=True, validators=[US_STATE])
+    language = models.CharField(_("language"), max_length=5, default="en")
+    confirmed = models.BooleanField(_("confirmed"), default=False)
+    created_on = models.DateField(auto_now_add=True)
+    confirmed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
+        ordering = ["-created_on"]
+
+    def __str__(self) -> str:
+        return self.email

@@ -1,0 +1,316 @@
+"""Service calls, feedback codes and anonymous feedback.
+
+THE ANONYMITY RULE (PRIVACY.md): a Feedback row holds coarse copies only — agency, survey version,
+call category, district, month of the interaction, submitted *date*, language, verified flag — and
+has no foreign key, id or timestamp that could join it to the FeedbackCode it was given with or the
+ServiceCall behind that code. FeedbackCode records only *whether* it was redeemed, never when.
+Nothing here stores an IP address, user agent, session or precise time of submission.
+`tests/feedback/test_anonymity_model.py` introspects these models and fails if that ever changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, District, Officer
+from surveys.models import Question, Survey
+
+
+class Category(models.TextChoices):
+    TRAFFIC_STOP = "traffic_stop", _("Traffic stop")
+    CALL_FOR_HELP = "call_for_help", _("Call for help")
+    WELFARE_CHECK = "welfare_check", _("Welfare check")
+    CRIME_REPORT = "crime_report", _("Crime report")
+    COMMUNITY_CONTACT = "community_contact", _("Community contact")
+    OTHER = "other", _("Other contact")
+
+
+class Language(models.TextChoices):
+    EN = "en", _("English")
+    ES = "es", _("Spanish")
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+class ServiceCall(models.Model):
+    """A contact between the agency and a member of the public, imported from dispatch (CAD)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="service_calls")
+    reference = models.CharField(_("agency reference"), max_length=64)
+    category = models.CharField(_("category"), max_length=30, choices=Category.choices)
+    call_type = models.CharField(_("dispatch call type"), max_length=120, blank=True)
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Sensitive calls (e.g. domestic violence) never receive feedback codes."),
+    )
+    district = models.ForeignKey(District, on_delete=models.SET_NULL, null=True, blank=True)
+    occurred_on = models.DateField(_("date"))
+    officers = models.ManyToManyField(Officer, blank=True, related_name="service_calls")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service call")
+        verbose_name_plural = _("service calls")
+        ordering = ["-occurred_on", "reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "reference"], name="servicecall_unique_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class CodeBatch(models.Model):
+    """One printing of feedback codes. Staff see a batch's response rate, never which code was used."""
+
+    class Kind(models.TextChoices):
+        CALLS = "calls", _("For selected service calls")
+        BLANK = "blank", _("Blank cards")
+        DEMO = "demo", _("Demo codes")
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="code_batches")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    district = models.ForeignKey(District, on_delete=models.SET_NULL, null=True, blank=True)
+    size = models.PositiveIntegerField(_("number of codes"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("code batch")
+        verbose_name_plural = _("code batches")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.agency} — {self.size} ({self.get_kind_display()})"
+
+
+class FeedbackCode(models.Model):
+    """A one-time code. Only its keyed digest is stored; the plaintext exists at printing time only.
+
+    `redeemed` says whether the code was used, never when (PRIVACY.md).
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="codes")
+    service_call = models.ForeignKey(
+        ServiceCall, on_delete=models.SET_NULL, null=True, blank=True, related_name="codes"
+    )
+    batch = models.ForeignKey(
+        CodeBatch, on_delete=models.CASCADE, null=True, blank=True, related_name="codes"
+    )
+    expires_on = models.DateField(_("expires"))
+    redeemed = models.BooleanField(_("redeemed"), default=False)
+
+    class Meta:
+        verbose_name = _("feedback code")
+        verbose_name_plural = _("feedback codes")
+        indexes = [models.Index(fields=["batch", "redeemed"])]
+
+    def __str__(self) -> str:
+        return f"code …{self.digest[:6]}"
+
+
+class FeedbackQuerySet(models.QuerySet):
+    def comments_published(self) -> FeedbackQuerySet:
+        return self.filter(moderation_state=Feedback.Moderation.PUBLISHED)
+
+    def awaiting_moderation(self) -> FeedbackQuerySet:
+        return self.filter(moderation_state=Feedback.Moderation.PENDING)
+
+
+class Feedback(models.Model):
+    """One anonymous response. Coarse copies only; see the module docstring."""
+
+    class Moderation(models.TextChoices):
+        NO_COMMENT = "none", _("No comment")
+        PRIVATE = "private", _("Private comment (not for publication)")
+        PENDING = "pending", _("Awaiting moderation")
+        PUBLISHED = "published", _("Published")
+        WITHHELD = "withheld", _("Withheld")
+        SENSITIVE = "sensitive", _("Flagged for internal follow-up")
+
+    class WithheldReason(models.TextChoices):
+        PERSONAL_DATA = "personal_data", _("Personal data")
+        THREAT = "threat", _("Threat")
+        HATE = "hate", _("Hate")
+        OFF_TOPIC = "off_topic", _("Off-topic")
+        SPAM = "spam", _("Spam")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="feedback")
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="feedback")
+    category = models.CharField(_("call category"), max_length=30, choices=Category.choices)
+    district = models.ForeignKey(District, on_delete=models.SET_NULL, null=True, blank=True)
+    interaction_month = models.DateField(_("month of the interaction"))
+    submitted_on = models.DateField(_("submitted (date only)"))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    verified = models.BooleanField(
+        _("verified"), default=False, help_text=_("The code was issued for a real service call.")
+    )
+    # The officers of the call: only for k-suppressed internal aggregates and kudos (PRIVACY.md).
+    officers = models.ManyToManyField(Officer, blank=True, related_name="+")
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    publish_consent = models.BooleanField(_("may be published after review"), default=False)
+    moderation_state = models.CharField(
+        _("moderation"), max_length=20, choices=Moderation.choices, default=Moderation.NO_COMMENT
+    )
+    withheld_reason = models.CharField(
+        _("withheld because"), max_length=20, choices=WithheldReason.choices, blank=True
+    )
+    published_text = models.TextField(_("published text"), blank=True)
+    published_on = models.DateField(_("published"), null=True, blank=True)
+    age_band = models.CharField(_("age"), max_length=20, blank=True)
+    race_ethnicity = models.CharField(_("race or ethnicity"), max_length=20, blank=True)
+    gender = models.CharField(_("gender"), max_length=20, blank=True)
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        ordering = ["-submitted_on", "-id"]
+        indexes = [
+            models.Index(fields=["agency", "interaction_month"]),
+            models.Index(fields=["agency", "moderation_state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(interaction_month__day=1), name="feedback_month_is_first_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.interaction_month:%Y-%m} ({self.get_category_display()})"
+
+
+class Answer(models.Model):
+    """One answer: 1–5 on the question's scale, or null for "doesn't apply"."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    value = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["feedback", "question"], name="answer_once_per_item"),
+            models.CheckConstraint(
+                condition=models.Q(value__isnull=True) | models.Q(value__gte=1, value__lte=5),
+                name="answer_value_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.code}={self.value}"
+
+
+class ModerationDecision(models.Model):
+    """Who decided what about a comment, and when (the moderator's time, not the submitter's)."""
+
+    class Action(models.TextChoices):
+        PUBLISH = "publish", _("Published")
+        WITHHOLD = "withhold", _("Withheld")
+        FLAG = "flag", _("Flagged as sensitive")
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="decisions")
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=Feedback.WithheldReason.choices, blank=True
+    )
+    text = models.TextField(_("published text"), blank=True)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("moderation decision")
+        verbose_name_plural = _("moderation decisions")
+        ordering = ["-decided_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.moderator}"
+
+
+class PublicResponse(models.Model):
+    """The agency's public reply to a published comment ("you said, we did")."""
+
+    feedback = models.OneToOneField(
+        Feedback, on_delete=models.CASCADE, related_name="public_response"
+    )
+    body = models.TextField(_("response"), max_length=4000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    published_on = models.DateField(_("published"))
+
+    class Meta:
+        verbose_name = _("public response")
+        verbose_name_plural = _("public responses")
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class Measure(models.TextChoices):
+    VOICE = "voice", _("Voice")
+    RESPECT = "respect", _("Dignity and respect")
+    NEUTRALITY = "neutrality", _("Neutrality")
+    MOTIVES = "motives", _("Trustworthy motives")
+    OUTCOME = "outcome", _("Overall")
+    TRUST = "trust", _("Trust index")
+
+
+class AnswerRollup(models.Model):
+    """Count of answers per agency × month × call category × question × value (0 = doesn't apply).
+
+    Maintained in the submission's transaction; pages read these, never the feedback rows.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    category = models.CharField(max_length=30, choices=Category.choices)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    value = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "month", "category", "question", "value"],
+                name="answerrollup_unique_cell",
+            ),
+        ]
+
+
+class ScoreRollup(models.Model):
+    """Person-level 0–100 scores per agency × month × category × measure: n, Σx, Σx² for t intervals.
+
+    `responses` is the number of feedback rows in the cell (the same on every measure's row); `n`
+    is how many of them had a score for that measure ("doesn't apply" everywhere gives none).
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    category = models.CharField(max_length=30, choices=Category.choices)
+    measure = models.CharField(max_length=20, choices=Measure.choices)
+    responses = models.PositiveIntegerField(default=0)
+    n = models.PositiveIntegerField(default=0)
+    total = models.FloatField(default=0)
+    total_sq = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "month", "category", "measure"], name="scorerollup_unique_cell"
+            ),
+        ]

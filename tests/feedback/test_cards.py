@@ -8,7 +8,8 @@ import zlib
 
 import zxingcpp
 
-from feedback.cards import cards_csv, make_cards, qr_code, qr_drawing, spreadsheet_safe
+from agencies.qr import qr_code, qr_drawing
+from feedback.cards import cards_csv, make_cards, spreadsheet_safe
 
 URL = "https://openpolicing.example/f/7K3M-Q9TX-2B4R-8"
 

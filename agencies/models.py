@@ -48,7 +48,9 @@ class Agency(models.Model):
     )
     published = models.BooleanField(_("published"), default=False)
     is_demo = models.BooleanField(
-        _("demo agency"), default=False, help_text=_("Demo agencies never count in national figures.")
+        _("demo agency"),
+        default=False,
+        help_text=_("Demo agencies never count in national figures."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -69,7 +71,9 @@ class Agency(models.Model):
 
     def sensitive_types(self) -> set[str]:
         return {
-            line.strip().casefold() for line in self.sensitive_call_types.splitlines() if line.strip()
+            line.strip().casefold()
+            for line in self.sensitive_call_types.splitlines()
+            if line.strip()
         }
 
 

@@ -291,6 +291,9 @@ class AnswerRollup(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.category} q{self.question_id}={self.value}: {self.count}"
+
 
 class ScoreRollup(models.Model):
     """Person-level 0–100 scores per agency × month × category × measure: n, Σx, Σx² for t intervals.
@@ -314,3 +317,6 @@ class ScoreRollup(models.Model):
                 fields=["agency", "month", "category", "measure"], name="scorerollup_unique_cell"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.category} {self.measure}: n={self.n}"

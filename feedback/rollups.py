@@ -108,9 +108,7 @@ def rollups_rebuild(*, agency: Agency | None = None, batch_size: int = 2000) -> 
 
     AnswerRollup.objects.bulk_create(
         (
-            AnswerRollup(
-                agency_id=a, month=m, category=c, question_id=q, value=v, count=count
-            )
+            AnswerRollup(agency_id=a, month=m, category=c, question_id=q, value=v, count=count)
             for ((a, m, c), q, v), count in answer_counts.items()
         ),
         batch_size=batch_size,
@@ -118,8 +116,14 @@ def rollups_rebuild(*, agency: Agency | None = None, batch_size: int = 2000) -> 
     ScoreRollup.objects.bulk_create(
         (
             ScoreRollup(
-                agency_id=a, month=m, category=c, measure=measure,
-                responses=acc[0], n=acc[1], total=acc[2], total_sq=acc[3],
+                agency_id=a,
+                month=m,
+                category=c,
+                measure=measure,
+                responses=acc[0],
+                n=acc[1],
+                total=acc[2],
+                total_sq=acc[3],
             )
             for ((a, m, c), measure), acc in scores.items()
             if measure in MEASURES

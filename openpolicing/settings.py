@@ -23,7 +23,7 @@ TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test
 DEBUG = env.bool("DEBUG", default=True)
 
 # The laptop key is public on purpose: it only ever signs a local demo. Production refuses it.
-DEV_SECRET_KEY = "dev-only-insecure-key-0penpolicing-never-use-in-production-7c1f"
+DEV_SECRET_KEY = "dev-only-insecure-key-0penpolicing-never-use-in-production-7c1f"  # noqa: S105 - public on purpose, refused when DEBUG is off
 
 
 def _raw_env(name: str, default: str = "") -> str:
@@ -38,7 +38,9 @@ if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY == DEV_SECRET_KEY):
         "SECRET_KEY must be set to a long random value (50+ characters) when DEBUG is off."
     )
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -111,6 +113,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections, checked before reuse so a restarted PostgreSQL is noticed at once.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # One test database per checkout, so parallel work trees (and CI) on one server never collide.
+    _checkout = "".join(c if c.isalnum() else "_" for c in BASE_DIR.name.lower())
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_checkout}"[:63]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://openpolicing")}
@@ -121,6 +126,9 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"]["OPTIONS"].update({"socket_connect_timeout": 1, "socket_timeout": 1})
     CACHES["default"]["OPTIONS"].pop("CLIENT_CLASS", None)
     CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="op")
+    if TESTING:
+        # Test runs of different checkouts share one Redis: keep their keys apart.
+        CACHES["default"]["KEY_PREFIX"] += "-test-" + BASE_DIR.name.lower()
 
 # Sessions exist only for staff who log in to the admin; anonymous visitors never get one.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -164,6 +172,7 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Open Policing")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

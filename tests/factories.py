@@ -1,0 +1,205 @@
+"""One factory per model. Deterministic sequences, so tests that assert on values stay stable."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+
+from agencies.models import (
+    Accreditation,
+    Agency,
+    AgencyInterest,
+    District,
+    Membership,
+    Officer,
+    Policy,
+    Subscriber,
+)
+from feedback.codes import code_digest, normalize_code
+from feedback.models import (
+    Answer,
+    Category,
+    CodeBatch,
+    Feedback,
+    FeedbackCode,
+    ModerationDecision,
+    PublicResponse,
+    ServiceCall,
+)
+from surveys.models import Question, Survey
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    is_staff = True
+    password = factory.django.Password("correct-horse-battery-staple")
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    name = factory.Sequence(lambda n: f"Agency {n} Police Department")
+    slug = factory.Sequence(lambda n: f"agency-{n}")
+    city = factory.Sequence(lambda n: f"City {n}")
+    state = "CA"
+    published = True
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+
+    agency = factory.SubFactory(AgencyFactory)
+    name = factory.Sequence(lambda n: f"District {n}")
+
+
+class PolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Policy
+
+    agency = factory.SubFactory(AgencyFactory)
+    kind = Policy.Kind.USE_OF_FORCE
+    title = factory.Sequence(lambda n: f"Policy {n}")
+
+
+class AccreditationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Accreditation
+
+    agency = factory.SubFactory(AgencyFactory)
+    body = "CALEA"
+    status = Accreditation.Status.ACCREDITED
+
+
+class OfficerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Officer
+
+    agency = factory.SubFactory(AgencyFactory)
+    badge_number = factory.Sequence(lambda n: f"B{n:04d}")
+    display_name = factory.Sequence(lambda n: f"Officer {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    role = Membership.Role.MODERATOR
+
+
+class AgencyInterestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgencyInterest
+
+    agency_name = factory.Sequence(lambda n: f"Interested PD {n}")
+    state = "OR"
+    contact_name = "Pat Chief"
+    contact_email = factory.Sequence(lambda n: f"chief{n}@example.org")
+    contact_role = "Chief of Police"
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscriber
+
+    email = factory.Sequence(lambda n: f"resident{n}@example.org")
+
+
+def current_survey() -> Survey:
+    """The standard instrument installed by the surveys data migration."""
+    return Survey.objects.current()
+
+
+class ServiceCallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceCall
+
+    agency = factory.SubFactory(AgencyFactory)
+    reference = factory.Sequence(lambda n: f"CAD-{n:06d}")
+    category = Category.TRAFFIC_STOP
+    occurred_on = dt.date(2026, 10, 5)
+
+
+class CodeBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CodeBatch
+
+    agency = factory.SubFactory(AgencyFactory)
+    kind = CodeBatch.Kind.BLANK
+    size = 1
+
+
+class FeedbackCodeFactory(factory.django.DjangoModelFactory):
+    """Pass `code="ABCD-EFGH-JKMN-P"` to know the plaintext; the digest is derived from it."""
+
+    class Meta:
+        model = FeedbackCode
+        exclude = ["code"]
+
+    code = factory.Sequence(lambda n: f"{n:013d}")
+    digest = factory.LazyAttribute(lambda o: code_digest(normalize_code(o.code)))
+    agency = factory.SubFactory(AgencyFactory)
+    expires_on = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=30))
+
+
+class FeedbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Feedback
+
+    agency = factory.SubFactory(AgencyFactory)
+    survey = factory.LazyFunction(current_survey)
+    category = Category.TRAFFIC_STOP
+    interaction_month = dt.date(2026, 10, 1)
+    submitted_on = dt.date(2026, 10, 9)
+    language = "en"
+    verified = True
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Answer
+
+    feedback = factory.SubFactory(FeedbackFactory)
+    question = factory.LazyFunction(
+        lambda: Question.objects.filter(survey__is_current=True).first()
+    )
+    value = 4
+
+
+class ModerationDecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ModerationDecision
+
+    feedback = factory.SubFactory(FeedbackFactory)
+    action = ModerationDecision.Action.PUBLISH
+
+
+class PublicResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PublicResponse
+
+    feedback = factory.SubFactory(FeedbackFactory)
+    body = "Thank you for telling us."
+    published_on = dt.date(2026, 10, 20)
+
+
+def feedback_with_answers(
+    *, values: dict[str, int | None] | None = None, **kwargs: object
+) -> Feedback:
+    """Create a feedback with one answer per current question (default 4, override by code)."""
+    fb = FeedbackFactory(**kwargs)
+    for question in Question.objects.filter(survey=fb.survey):
+        Answer.objects.create(
+            feedback=fb, question=question, value=(values or {}).get(question.code, 4)
+        )
+    return fb

@@ -7,6 +7,7 @@ only their own agency's records. Staff never see one person's answers, nor which
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -33,7 +34,6 @@ from agencies.scoping import AgencyScopedAdmin, scope_queryset
 from surveys.scoring import MEASURES
 
 from . import redaction
-from .batches import MAX_BLANK_CARDS, IssuedBatch, code_batch_blank, code_batch_for_calls
 from .cards import Card, cards_csv
 from .models import (
     Category,
@@ -46,6 +46,19 @@ from .models import (
 )
 from .moderation import moderation_decide, public_response_save
 from .results import agency_results, results_csv
+from .services import codes_issue
+
+MAX_BLANK_CARDS = 500
+
+
+@dataclass(frozen=True)
+class IssuedBatch:
+    """What one printing produced: the batch and its plaintext codes (this response only)."""
+
+    batch: CodeBatch
+    codes: list[tuple[str, str]]  # (code, district name)
+    skipped_sensitive: int = 0
+
 
 # --- dispatch import -----------------------------------------------------------------------------
 
@@ -204,9 +217,9 @@ def cards_response(
     agency = issued.batch.agency
     # /f/<code> and /feedback/ are the public entry points fixed by the feedback flow (issue 3).
     cards = []
-    for issued_code in issued.codes:
-        url = request.build_absolute_uri(f"/f/{issued_code.code}")
-        cards.append(Card(issued_code.code, url, qr_drawing(url), issued_code.district))
+    for code, district in issued.codes:
+        url = request.build_absolute_uri(f"/f/{code}")
+        cards.append(Card(code, url, qr_drawing(url), district))
     if output == "csv":
         messages_by_language = {}
         for language in ("en", "es"):
@@ -289,11 +302,23 @@ class ServiceCallAdmin(ImportExportMixin, AgencyScopedAdmin):
         calls = list(queryset.select_related("district"))
         form = CardOutputForm(request.POST if "confirm" in request.POST else None)
         if form.is_bound and form.is_valid():
-            issued = code_batch_for_calls(
+            eligible = [c for c in calls if not c.sensitive]
+            if not eligible:
+                self.message_user(
+                    request, _("No codes: every selected call is sensitive."), messages.WARNING
+                )
+                return None
+            batch, pairs = codes_issue(
                 agency=agency,
-                service_calls=calls,
+                kind=CodeBatch.Kind.CALLS,
+                service_calls=eligible,
                 created_by=request.user,
-                expires_in_days=form.cleaned_data["expires_in_days"],
+                valid_days=form.cleaned_data["expires_in_days"],
+            )
+            issued = IssuedBatch(
+                batch=batch,
+                codes=[(code, call.district.name if call.district else "") for code, call in pairs],
+                skipped_sensitive=len(calls) - len(eligible),
             )
             if not issued.codes:
                 self.message_user(
@@ -371,13 +396,17 @@ class CodeBatchAdmin(AgencyScopedAdmin):
         districts = scope_queryset(District.objects.all(), request)
         form = BlankCardsForm(request.POST or None, districts=districts)
         if request.method == "POST" and form.is_valid():
-            issued = code_batch_blank(
+            district = form.cleaned_data["district"]
+            batch, pairs = codes_issue(
                 agency=agency,
+                kind=CodeBatch.Kind.BLANK,
                 count=form.cleaned_data["count"],
-                district=form.cleaned_data["district"],
+                district=district,
                 created_by=request.user,
-                expires_in_days=form.cleaned_data["expires_in_days"],
+                valid_days=form.cleaned_data["expires_in_days"],
             )
+            name = district.name if district else ""
+            issued = IssuedBatch(batch=batch, codes=[(code, name) for code, _call in pairs])
             return cards_response(
                 request,
                 issued,

@@ -31,13 +31,13 @@ from agencies.models import (
 from agencies.scoping import AgencyScopedAdmin, agency_path
 from feedback.models import CodeBatch, Feedback, ModerationDecision, PublicResponse, ServiceCall
 from surveys.models import Question, Survey
-from tests.staff_factories import (
+from tests.factories import (
     AccreditationFactory,
     AgencyFactory,
     AgencyInterestFactory,
     CodeBatchFactory,
+    CommentFactory,
     DistrictFactory,
-    FeedbackFactory,
     MembershipFactory,
     ModerationDecisionFactory,
     OfficerFactory,
@@ -46,7 +46,6 @@ from tests.staff_factories import (
     ServiceCallFactory,
     StaffUserFactory,
     SubscriberFactory,
-    UserFactory,
     staff_user,
 )
 
@@ -63,7 +62,7 @@ def _service_call(agency, name):
 
 
 def _feedback(agency, name):
-    return FeedbackFactory(
+    return CommentFactory(
         agency=agency,
         district=DistrictFactory(agency=agency, name=f"{name} Fields"),
         comment=f"{name} comment: thanks to the officer.",
@@ -91,7 +90,10 @@ AGENCY_MAKERS = {
         text=f"{name} decided text",
     ),
     PublicResponse: lambda agency, name: PublicResponseFactory(
-        feedback__agency=agency, body=f"{name} response body"
+        feedback=CommentFactory(
+            agency=agency, moderation_state="published", published_text=f"{name} published"
+        ),
+        body=f"{name} response body",
     ),
 }
 
@@ -103,7 +105,7 @@ GLOBAL_MAKERS = {
     Question: lambda: Question.objects.filter(survey__is_current=True).first(),
     Group: lambda: Group.objects.create(name="Zebulon group"),
     TOTPDevice: lambda: TOTPDevice.objects.create(
-        user=UserFactory(username="zebulon-otp"), name="Zebulon phone"
+        user=StaffUserFactory(username="zebulon-otp"), name="Zebulon phone"
     ),
     AccessAttempt: lambda: AccessAttempt.objects.create(
         username="zebulon-guess", ip_address="192.0.2.1", user_agent="", failures_since_start=1
@@ -121,7 +123,7 @@ def _user_model():
     return get_user_model()
 
 
-GLOBAL_MAKERS[_user_model()] = lambda: UserFactory(username="zebulon-operator")
+GLOBAL_MAKERS[_user_model()] = lambda: StaffUserFactory(username="zebulon-operator")
 
 REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
@@ -316,7 +318,7 @@ def test_agency_staff_are_never_superusers_even_if_the_flag_is_set(client, world
 
 
 def test_membership_form_refuses_a_superuser(admin_client, world):
-    operator = UserFactory(username="root2", is_superuser=True, is_staff=True)
+    operator = StaffUserFactory(username="root2", is_superuser=True, is_staff=True)
     response = admin_client.post(
         _url(Membership, "add"), {"user": operator.pk, "agency": world.a.pk, "role": "admin"}
     )

@@ -10,18 +10,20 @@ from django.urls import reverse
 from agencies.models import Membership
 from feedback.codes import code_digest, normalize_code
 from feedback.models import CodeBatch, FeedbackCode
-from tests.feedback.test_cards import rasterise_drawing, read_qr
-from tests.staff_factories import (
+from tests.factories import (
     AgencyFactory,
     CodeBatchFactory,
     DistrictFactory,
     ServiceCallFactory,
     staff_user,
 )
+from tests.feedback.test_cards import rasterise_drawing, read_qr
 
 pytestmark = pytest.mark.django_db
 
-CODE_RE = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]\b")
+CODE_RE = re.compile(
+    r"\b[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]\b"
+)
 BLANK = reverse("admin:feedback_codebatch_add")
 CALLS = reverse("admin:feedback_servicecall_changelist")
 
@@ -54,7 +56,12 @@ def test_blank_cards_print_once_and_only_digests_are_kept(client, agency, modera
     assert body.count("Trustville Police") >= 3
     assert 'lang="es"' in body and "Anónimo" in body
     batch = CodeBatch.objects.get()
-    assert (batch.agency, batch.size, batch.kind, batch.created_by) == (agency, 3, "blank", moderator)
+    assert (batch.agency, batch.size, batch.kind, batch.created_by) == (
+        agency,
+        3,
+        "blank",
+        moderator,
+    )
     stored = set(FeedbackCode.objects.filter(batch=batch).values_list("digest", flat=True))
     assert stored == {code_digest(normalize_code(c)) for c in codes}
     assert not any(c in d or normalize_code(c) in d for c in codes for d in stored)

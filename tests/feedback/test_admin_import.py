@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from agencies.models import Membership
 from feedback.models import ServiceCall
-from tests.staff_factories import AgencyFactory, DistrictFactory, OfficerFactory, staff_user
+from tests.factories import AgencyFactory, DistrictFactory, OfficerFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ from django.urls import reverse
 
 from agencies.models import Membership
 from feedback.models import Feedback, ModerationDecision, PublicResponse
-from tests.staff_factories import (
+from tests.factories import (
     AgencyFactory,
+    CommentFactory,
     DistrictFactory,
-    FeedbackFactory,
     OfficerFactory,
     staff_user,
 )
@@ -38,16 +38,16 @@ def moderator(client, agency):
 
 
 def test_queue_lists_consented_comments_of_own_agency_oldest_first(client, agency, moderator):
-    newer = FeedbackFactory(agency=agency, submitted_on=dt.date(2026, 10, 21), comment="Newer one")
-    older = FeedbackFactory(agency=agency, submitted_on=dt.date(2026, 10, 2), comment="Older one")
-    FeedbackFactory(
+    newer = CommentFactory(agency=agency, submitted_on=dt.date(2026, 10, 21), comment="Newer one")
+    older = CommentFactory(agency=agency, submitted_on=dt.date(2026, 10, 2), comment="Older one")
+    CommentFactory(
         agency=agency,
         comment="Private words",
         publish_consent=False,
         moderation_state=Feedback.Moderation.PRIVATE,
     )
-    FeedbackFactory(agency=agency, comment="", moderation_state=Feedback.Moderation.NO_COMMENT)
-    FeedbackFactory(comment="Elsewhere words")  # another agency
+    CommentFactory(agency=agency, comment="", moderation_state=Feedback.Moderation.NO_COMMENT)
+    CommentFactory(comment="Elsewhere words")  # another agency
 
     response = client.get(QUEUE, follow=True)
 
@@ -63,7 +63,7 @@ def test_moderation_page_shows_coarse_context_and_highlights_personal_data(
 ):
     district = DistrictFactory(agency=agency, name="Riverside Precinct")
     OfficerFactory(agency=agency, display_name="Dana Whitfield")
-    feedback = FeedbackFactory(
+    feedback = CommentFactory(
         agency=agency,
         district=district,
         age_band="25_34",
@@ -87,7 +87,7 @@ def test_moderation_page_shows_coarse_context_and_highlights_personal_data(
 def test_publishing_redacted_text_records_the_decision_and_refreshes_the_agency_page(
     client, agency, moderator, django_capture_on_commit_callbacks
 ):
-    feedback = FeedbackFactory(agency=agency, comment="Call me at 555-123-4567, thanks!")
+    feedback = CommentFactory(agency=agency, comment="Call me at 555-123-4567, thanks!")
     with (
         mock.patch("feedback.moderation.agency_data_changed") as changed,
         django_capture_on_commit_callbacks(execute=True),
@@ -107,7 +107,7 @@ def test_publishing_redacted_text_records_the_decision_and_refreshes_the_agency_
 
 
 def test_withholding_needs_a_reason_from_the_fixed_list(client, agency, moderator):
-    feedback = FeedbackFactory(agency=agency)
+    feedback = CommentFactory(agency=agency)
 
     refused = client.post(moderate_url(feedback), {"action": "withhold", "reason": "rude"})
     accepted = client.post(moderate_url(feedback), {"action": "withhold", "reason": "spam"})
@@ -120,7 +120,7 @@ def test_withholding_needs_a_reason_from_the_fixed_list(client, agency, moderato
 
 
 def test_flagging_keeps_the_comment_internal(client, agency, moderator):
-    feedback = FeedbackFactory(agency=agency)
+    feedback = CommentFactory(agency=agency)
 
     client.post(moderate_url(feedback), {"action": "flag"})
 
@@ -131,8 +131,8 @@ def test_flagging_keeps_the_comment_internal(client, agency, moderator):
 
 
 def test_after_a_decision_the_next_comment_in_the_queue_opens(client, agency, moderator):
-    first = FeedbackFactory(agency=agency, submitted_on=dt.date(2026, 10, 1))
-    second = FeedbackFactory(agency=agency, submitted_on=dt.date(2026, 10, 3))
+    first = CommentFactory(agency=agency, submitted_on=dt.date(2026, 10, 1))
+    second = CommentFactory(agency=agency, submitted_on=dt.date(2026, 10, 3))
 
     response = client.post(moderate_url(first), {"action": "publish", "text": "Fine."})
 
@@ -140,7 +140,7 @@ def test_after_a_decision_the_next_comment_in_the_queue_opens(client, agency, mo
 
 
 def test_moderator_answers_a_published_comment(client, agency, moderator):
-    feedback = FeedbackFactory(
+    feedback = CommentFactory(
         agency=agency, moderation_state="published", published_text="Slow response."
     )
 
@@ -155,7 +155,7 @@ def test_moderator_answers_a_published_comment(client, agency, moderator):
 
 
 def test_withdrawing_a_published_comment_removes_its_response(client, agency, moderator):
-    feedback = FeedbackFactory(agency=agency, moderation_state="published", published_text="Hi")
+    feedback = CommentFactory(agency=agency, moderation_state="published", published_text="Hi")
     client.post(moderate_url(feedback), {"respond": "1", "body": "Thanks"})
 
     client.post(moderate_url(feedback), {"action": "withhold", "reason": "personal_data"})
@@ -166,7 +166,7 @@ def test_withdrawing_a_published_comment_removes_its_response(client, agency, mo
 @pytest.mark.parametrize("role", [Membership.Role.ADMIN, Membership.Role.ANALYST])
 def test_other_roles_cannot_moderate(client, agency, role):
     client.force_login(staff_user(agency, role))
-    feedback = FeedbackFactory(agency=agency)
+    feedback = CommentFactory(agency=agency)
 
     response = client.post(moderate_url(feedback), {"action": "publish", "text": "x"})
 
@@ -176,7 +176,7 @@ def test_other_roles_cannot_moderate(client, agency, role):
 
 
 def test_agency_admin_sees_who_decided_what(client, agency, moderator):
-    feedback = FeedbackFactory(agency=agency)
+    feedback = CommentFactory(agency=agency)
     client.post(moderate_url(feedback), {"action": "withhold", "reason": "threat"})
     client.force_login(staff_user(agency, Membership.Role.ADMIN))
 

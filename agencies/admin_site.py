@@ -37,6 +37,13 @@ class StaffLoginForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
     )
     otp_challenge = forms.CharField(required=False)
 
+    def _chosen_device(self, user):
+        # Staff enrol one authenticator app (TOTP) at most: no device picker on the login form.
+        return (
+            super()._chosen_device(user)
+            or TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        )
+
     def clean(self):
         cleaned = super().clean()
         user = self.get_user()

@@ -22,7 +22,7 @@ from surveys.scoring import MEASURES, person_scores
 
 from .cards import spreadsheet_safe
 from .models import Answer, Category, Feedback
-from .release import released, suppress_cells
+from .release import breakdown_members, released
 
 KUDOS_MIN_OUTCOME = 75.0  # "agree" or better on the overall items
 
@@ -56,8 +56,7 @@ def _mean_scores(people: list[dict[str, float | None]]) -> dict[str, float | Non
     return out
 
 
-def _cell(label: str, rows: list[tuple[dt.date, int]], people: dict, k: int, today) -> Cell:
-    ids = released(rows, k=k, today=today)
+def _cell(label: str, ids: list[int], people: dict, k: int) -> Cell:
     cell = Cell(label=label, responses=len(ids))
     if len(ids) >= k:
         cell.scores = _mean_scores([people[i] for i in ids])
@@ -83,31 +82,29 @@ def agency_results(*, agency: Agency, today: dt.date | None = None) -> Results:
         by_pillar[fid][pillar].append(value)
     people = {fid: person_scores(by_pillar.get(fid, {})) for fid in meta}
 
-    groups: dict[str, dict[str, list[tuple[dt.date, int]]]] = {
-        "category": defaultdict(list),
-        "district": defaultdict(list),
-        "officer": defaultdict(list),
-    }
     labels = dict(Category.choices)
+    rows: dict[str, list[tuple[dt.date, str, int]]] = {
+        "district": [],
+        "category": [],
+        "officer": [],
+    }
     for pk, (submitted, category, district) in meta.items():
-        groups["category"][str(labels.get(category, category))].append((submitted, pk))
-        if district:
-            groups["district"][district].append((submitted, pk))
+        rows["category"].append((submitted, str(labels.get(category, category)), pk))
+        rows["district"].append((submitted, district or "", pk))
     through = Feedback.officers.through.objects.filter(feedback__agency=agency)
     for fid, name, badge in through.values_list(
         "feedback_id", "officer__display_name", "officer__badge_number"
     ):
-        groups["officer"][f"{name} #{badge}"].append((meta[fid][0], fid))
+        rows["officer"].append((meta[fid][0], f"{name} #{badge}", fid))
 
-    overall = _cell("", [(m[0], pk) for pk, m in meta.items()], people, k, today)
+    overall = _cell(
+        "", released([(m[0], pk) for pk, m in meta.items()], k=k, today=today), people, k
+    )
     breakdowns: dict[str, list[Cell]] = {}
-    for name, members in groups.items():
-        cells = [_cell(label, rows, people, k, today) for label, rows in sorted(members.items())]
-        allowed = suppress_cells({c.label: c.responses for c in cells}, k=k)
-        for c in cells:
-            if c.label not in allowed:
-                c.shown, c.scores = False, {}
-        breakdowns[name] = cells
+    for name, members in rows.items():
+        included = breakdown_members(members, k=k, today=today)
+        groups = sorted({group for _day, group, _pk in members if group})
+        breakdowns[name] = [_cell(g, included.get(g, []), people, k) for g in groups]
 
     kudos = [
         f

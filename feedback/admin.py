@@ -266,6 +266,7 @@ def cards_response(
 @admin.register(ServiceCall)
 class ServiceCallAdmin(ImportExportMixin, AgencyScopedAdmin):
     resource_classes = [ServiceCallResource]
+    import_template_name = "admin/feedback/servicecall_import.html"
     list_display = ["reference", "category", "occurred_on", "district", "sensitive", "agency"]
     list_filter = ["category", "sensitive", "district", "agency"]
     search_fields = ["reference", "call_type"]
@@ -521,6 +522,7 @@ class FeedbackAdmin(AgencyScopedAdmin):
     def changelist_view(self, request, extra_context=None):
         if "state" not in request.GET and not request.GET.get("q"):
             return redirect(f"{request.path}?state=pending")
+        extra_context = {"title": _("Moderation queue: comments authors allowed to publish")}
         return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("comment"))

@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
@@ -234,16 +234,14 @@ def cards_response(
             f'attachment; filename="codes-{agency.slug}-{issued.batch.pk}.csv"'
         )
     else:
+        instructions = gettext_noop(
+            "Tell us how we did. Scan the code or visit the address and type your code. "
+            "Anonymous, 2 minutes."
+        )
         with translation.override("en"):
-            instructions_en = gettext(
-                "Tell us how we did. Scan the code or visit the address and type your code. "
-                "Anonymous, 2 minutes."
-            )
+            instructions_en = gettext(instructions)
         with translation.override("es"):
-            instructions_es = gettext(
-                "Díganos cómo lo hicimos. Escanee el código o visite la dirección y escriba su "
-                "código. Anónimo, 2 minutos."
-            )
+            instructions_es = gettext(instructions)
         entry_url = request.build_absolute_uri("/feedback/")
         response = TemplateResponse(
             request,

@@ -215,10 +215,12 @@ def cards_response(
 ) -> HttpResponse:
     """The only place plaintext codes ever exist: this one response (never cached)."""
     agency = issued.batch.agency
-    # /f/<code> and /feedback/ are the public entry points fixed by the feedback flow (issue 3).
+    # /f/<code> and /feedback/ are the public entry points fixed by the feedback flow (issue 3);
+    # SITE_URL is the public address printed on cards, whatever host staff work on.
+    site = settings.SITE_URL.rstrip("/")
     cards = []
     for code, district in issued.codes:
-        url = request.build_absolute_uri(f"/f/{code}")
+        url = f"{site}/f/{code}"
         cards.append(Card(code, url, qr_drawing(url), district))
     if output == "csv":
         messages_by_language = {}
@@ -242,7 +244,7 @@ def cards_response(
             instructions_en = gettext(instructions)
         with translation.override("es"):
             instructions_es = gettext(instructions)
-        entry_url = request.build_absolute_uri("/feedback/")
+        entry_url = f"{site}/feedback/"
         response = TemplateResponse(
             request,
             "staff/card_sheet.html",

@@ -25,7 +25,8 @@ COMMENT = "Officer Dana Whitfield was patient with me. Call me at 555-123-4567 i
 
 
 @pytest.fixture
-def demo(trustville):
+def demo(trustville, live_server, settings):
+    settings.SITE_URL = live_server.url
     call_command("setup_demo", "--codes", "1", stdout=open("/dev/null", "w"))  # noqa: SIM115
     elsewhere = DistrictFactory(agency=AgencyFactory(name="Zebulon Police"), name="Zebulon North")
     return {"agency": trustville, "elsewhere": elsewhere}
@@ -52,6 +53,8 @@ def test_demo_moderator_walk_at_phone_and_desktop_width(
 
 
 def walk(base, page, screenshot, demo, tmp_path, size):
+    refused = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
     sign_in(page, base)
     screenshot(page, f"staff-{size}-1-index")
 
@@ -111,3 +114,4 @@ def walk(base, page, screenshot, demo, tmp_path, size):
     # Another agency's record is out of reach.
     response = page.goto(f"{base}/admin/agencies/district/{demo['elsewhere'].pk}/change/")
     assert response.status == 404
+    assert refused == []

@@ -67,12 +67,15 @@ def test_blank_cards_print_once_and_only_digests_are_kept(client, agency, modera
     assert not any(c in d or normalize_code(c) in d for c in codes for d in stored)
 
 
-def test_the_qr_code_on_a_card_opens_the_survey_for_that_code(client, agency, moderator):
+def test_the_qr_code_on_a_card_opens_the_survey_for_that_code(client, agency, moderator, settings):
+    settings.SITE_URL = "https://feedback.example.org/"
     body = blank_cards(client, count=1).content.decode()
 
     (code,) = set(CODE_RE.findall(body))
     size, path = re.search(r'viewBox="0 0 (\d+) \1".*?<path d="([^"]+)"', body, re.S).groups()
-    assert read_qr(*rasterise_drawing(int(size), path)) == [f"http://testserver/f/{code}"]
+    assert read_qr(*rasterise_drawing(int(size), path)) == [
+        f"https://feedback.example.org/f/{code}"
+    ]
 
 
 def test_blank_cards_for_a_district_of_another_agency_are_refused(client, agency, moderator):
@@ -90,14 +93,15 @@ def test_paper_size_selects_the_print_page_size(client, agency, moderator):
     assert "card-sheet--letter" in blank_cards(client, paper="letter").content.decode()
 
 
-def test_csv_for_text_messages_has_links_and_both_languages(client, agency, moderator):
+def test_csv_for_text_messages_has_links_and_both_languages(client, agency, moderator, settings):
+    settings.SITE_URL = "https://feedback.example.org"
     response = blank_cards(client, count=2, output="csv")
 
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert response["Content-Type"].startswith("text/csv")
     assert "no-store" in response["Cache-Control"]
     assert len(rows) == 2
-    assert rows[0]["link"] == f"http://testserver/f/{rows[0]['code']}"
+    assert rows[0]["link"] == f"https://feedback.example.org/f/{rows[0]['code']}"
     assert "Trustville Police" in rows[0]["message_en"] and rows[0]["link"] in rows[0]["message_es"]
 
 

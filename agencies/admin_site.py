@@ -11,7 +11,9 @@ import base64
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.http import HttpRequest, HttpResponse
+from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -23,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .qr import qr_drawing
 from .roles import staff_agency
-from .scoping import AgencyScopedAdmin
+from .scoping import AgencyScopedAdmin, scope_queryset
 
 
 class StaffLoginForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
@@ -88,8 +90,26 @@ class StaffAdminSite(admin.AdminSite):
     def get_urls(self):
         return [
             path("two-step/", self.admin_view(self.otp_view), name="staff_otp"),
+            # Django's "view on site" shortcut resolves any object by id: scope it first.
+            path(
+                "r/<int:content_type_id>/<path:object_id>/",
+                self.admin_view(self.view_on_site),
+                name="view_on_site",
+            ),
             *super().get_urls(),
         ]
+
+    def view_on_site(self, request: HttpRequest, content_type_id: int, object_id: str):
+        """Redirect to an object's public page, if the staff member may see that object."""
+        try:
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+        except ContentType.DoesNotExist as error:
+            raise Http404 from error
+        if model is None or not scope_queryset(
+            model._default_manager.filter(pk=object_id), request
+        ):
+            raise Http404
+        return contenttype_views.shortcut(request, content_type_id, object_id)
 
     def otp_view(self, request: HttpRequest) -> HttpResponse:
         """Let a staff member turn on (or off) a TOTP authenticator for their own account."""

@@ -380,3 +380,17 @@ def test_staff_pages_are_not_stored_by_browsers(client, world):
 def test_history_of_own_record_is_visible(client, world):
     client.force_login(staff_user(world.a, Membership.Role.ADMIN))
     assert client.get(_url(District, "history", world.own[District].pk)).status_code == 200
+
+
+def test_view_on_site_shortcut_does_not_resolve_another_agencys_record(client, world, monkeypatch):
+    from django.contrib.contenttypes.models import ContentType
+
+    monkeypatch.setattr(Agency, "get_absolute_url", lambda self: f"/agencies/{self.slug}/")
+    client.force_login(staff_user(world.a, Membership.Role.ADMIN))
+    agency_type = ContentType.objects.get_for_model(Agency)
+
+    other = client.get(f"/admin/r/{agency_type.pk}/{world.b.pk}/")
+    own = client.get(f"/admin/r/{agency_type.pk}/{world.a.pk}/")
+
+    assert other.status_code == 404
+    assert own.status_code == 302 and own["Location"].endswith("/alphaville/")

@@ -60,6 +60,7 @@ class AgencyAdmin(PublicDataAdmin):
 @admin.register(District)
 class DistrictAdmin(PublicDataAdmin):
     list_display = ["name", "code", "agency"]
+    list_select_related = ["agency"]
     search_fields = ["name", "code"]
     list_filter = ["agency"]
 
@@ -67,6 +68,7 @@ class DistrictAdmin(PublicDataAdmin):
 @admin.register(Policy)
 class PolicyAdmin(PublicDataAdmin):
     list_display = ["title", "kind", "adopted_on", "agency"]
+    list_select_related = ["agency"]
     list_filter = ["kind", "agency"]
     search_fields = ["title"]
 
@@ -74,6 +76,7 @@ class PolicyAdmin(PublicDataAdmin):
 @admin.register(Accreditation)
 class AccreditationAdmin(PublicDataAdmin):
     list_display = ["body", "status", "awarded_on", "agency"]
+    list_select_related = ["agency"]
     list_filter = ["status", "agency"]
     search_fields = ["body"]
 
@@ -81,6 +84,7 @@ class AccreditationAdmin(PublicDataAdmin):
 @admin.register(Officer)
 class OfficerAdmin(AgencyScopedAdmin):
     list_display = ["display_name", "badge_number", "active", "agency"]
+    list_select_related = ["agency"]
     list_filter = ["active", "agency"]
     search_fields = ["display_name", "badge_number"]
 
@@ -103,6 +107,7 @@ class MembershipForm(forms.ModelForm):
 class MembershipAdmin(AgencyScopedAdmin):
     form = MembershipForm
     list_display = ["user", "agency", "role", "created_at"]
+    list_select_related = ["user", "agency"]
     list_filter = ["role", "agency"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]

@@ -268,6 +268,7 @@ class ServiceCallAdmin(ImportExportMixin, AgencyScopedAdmin):
     resource_classes = [ServiceCallResource]
     import_template_name = "admin/feedback/servicecall_import.html"
     list_display = ["reference", "category", "occurred_on", "district", "sensitive", "agency"]
+    list_select_related = ["district", "agency"]
     list_filter = ["category", "sensitive", "district", "agency"]
     search_fields = ["reference", "call_type"]
     date_hierarchy = "occurred_on"
@@ -690,6 +691,7 @@ class ModerationDecisionAdmin(AgencyScopedAdmin):
     """Every decision, who took it and when: visible to agency admins."""
 
     list_display = ["decided_at", "action", "reason", "moderator", "feedback"]
+    list_select_related = ["moderator", "feedback__agency"]
     list_filter = ["action", "reason"]
     fields = ["feedback", "action", "reason", "text", "moderator", "decided_at"]
     readonly_fields = fields
@@ -714,6 +716,7 @@ class PublicResponseForm(forms.ModelForm):
 class PublicResponseAdmin(AgencyScopedAdmin):
     form = PublicResponseForm
     list_display = ["__str__", "feedback", "published_on", "author"]
+    list_select_related = ["author", "feedback__agency"]
     search_fields = ["body"]
     readonly_fields = ["author"]
 

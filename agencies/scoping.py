@@ -141,3 +141,22 @@ class AgencyScopedAdmin(admin.ModelAdmin):
                     item = (item, admin.RelatedOnlyFieldListFilter)
             filters.append(item)
         return filters
+
+
+class AgencyScopedInline(admin.options.InlineModelAdmin):
+    """Base for inlines: rows and foreign-key choices limited like AgencyScopedAdmin's."""
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return scope_queryset(super().get_queryset(request), request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if is_agency_staff(request.user):
+            base = kwargs.get("queryset", db_field.related_model._default_manager.all())
+            kwargs["queryset"] = scope_queryset(base, request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if is_agency_staff(request.user):
+            base = kwargs.get("queryset", db_field.related_model._default_manager.all())
+            kwargs["queryset"] = scope_queryset(base, request)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -2,12 +2,12 @@
 
 from django.contrib import admin
 
-from agencies.scoping import AgencyScopedAdmin
+from agencies.scoping import AgencyScopedAdmin, AgencyScopedInline
 
 from .models import Question, Survey
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(AgencyScopedInline, admin.TabularInline):
     model = Question
     extra = 0
 

@@ -28,7 +28,7 @@ from agencies.models import (
     Policy,
     Subscriber,
 )
-from agencies.scoping import AgencyScopedAdmin, agency_path
+from agencies.scoping import AgencyScopedAdmin, AgencyScopedInline, agency_path
 from feedback.models import CodeBatch, Feedback, ModerationDecision, PublicResponse, ServiceCall
 from surveys.models import Question, Survey
 from tests.factories import (
@@ -173,6 +173,16 @@ def test_every_registered_admin_is_agency_scoped():
         type(ma).__name__
         for ma in admin.site._registry.values()
         if not isinstance(ma, AgencyScopedAdmin)
+    ]
+    assert unscoped == []
+
+
+def test_every_inline_is_agency_scoped():
+    unscoped = [
+        inline.__name__
+        for model_admin in admin.site._registry.values()
+        for inline in model_admin.inlines
+        if not issubclass(inline, AgencyScopedInline)
     ]
     assert unscoped == []
 

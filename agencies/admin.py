@@ -1,5 +1,13 @@
-from django.contrib import admin
+"""Admin for agencies and their people. Every ModelAdmin is agency-scoped (agencies/scoping.py)."""
 
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from .cache import agency_data_changed
 from .models import (
     Accreditation,
     Agency,
@@ -10,55 +18,117 @@ from .models import (
     Policy,
     Subscriber,
 )
+from .scoping import AgencyScopedAdmin
+
+
+class PublicDataAdmin(AgencyScopedAdmin):
+    """An admin whose records appear on the Agency Page: a save makes the page stale."""
+
+    def _changed(self, obj) -> None:
+        agency_id = obj.pk if isinstance(obj, Agency) else obj.agency_id
+        transaction.on_commit(lambda: agency_data_changed(agency_id))
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        self._changed(obj)
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        self._changed(obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        objects = list(queryset)
+        super().delete_queryset(request, queryset)
+        for obj in objects:
+            self._changed(obj)
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(PublicDataAdmin):
     list_display = ["name", "city", "state", "ori", "published", "is_demo"]
     list_filter = ["published", "is_demo", "state"]
     search_fields = ["name", "city", "ori"]
     prepopulated_fields = {"slug": ["name"]}
+    staff_readonly_fields = ("slug", "ori", "published", "is_demo")
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if "slug" in self.get_readonly_fields(request, obj):
+            return {}
+        return super().get_prepopulated_fields(request, obj)
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(PublicDataAdmin):
     list_display = ["name", "code", "agency"]
+    list_select_related = ["agency"]
     search_fields = ["name", "code"]
+    list_filter = ["agency"]
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(PublicDataAdmin):
     list_display = ["title", "kind", "adopted_on", "agency"]
-    list_filter = ["kind"]
+    list_select_related = ["agency"]
+    list_filter = ["kind", "agency"]
     search_fields = ["title"]
 
 
 @admin.register(Accreditation)
-class AccreditationAdmin(admin.ModelAdmin):
+class AccreditationAdmin(PublicDataAdmin):
     list_display = ["body", "status", "awarded_on", "agency"]
-    list_filter = ["status"]
+    list_select_related = ["agency"]
+    list_filter = ["status", "agency"]
+    search_fields = ["body"]
 
 
 @admin.register(Officer)
-class OfficerAdmin(admin.ModelAdmin):
+class OfficerAdmin(AgencyScopedAdmin):
     list_display = ["display_name", "badge_number", "active", "agency"]
-    list_filter = ["active"]
+    list_select_related = ["agency"]
+    list_filter = ["active", "agency"]
     search_fields = ["display_name", "badge_number"]
 
 
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "agency", "role"]
+
+    def clean_user(self):
+        user = self.cleaned_data["user"]
+        if user.is_superuser:
+            raise forms.ValidationError(
+                _("Agency staff are never superusers: use a separate account for operating.")
+            )
+        return user
+
+
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "agency", "role"]
-    list_filter = ["role"]
+class MembershipAdmin(AgencyScopedAdmin):
+    form = MembershipForm
+    list_display = ["user", "agency", "role", "created_at"]
+    list_select_related = ["user", "agency"]
+    list_filter = ["role", "agency"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]
+    staff_readonly_fields = ("user",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not obj.user.is_staff:
+            obj.user.is_staff = True
+            obj.user.save(update_fields=["is_staff"])
 
 
 @admin.register(AgencyInterest)
-class AgencyInterestAdmin(admin.ModelAdmin):
+class AgencyInterestAdmin(AgencyScopedAdmin):
     list_display = ["agency_name", "state", "contact_email", "status", "created_at"]
     list_filter = ["status", "state"]
+    search_fields = ["agency_name", "contact_email"]
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(AgencyScopedAdmin):
     list_display = ["email", "city", "state", "confirmed", "created_on"]
     list_filter = ["confirmed"]
+    search_fields = ["email"]

@@ -52,7 +52,7 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "agencies.admin_apps.StaffAdminConfig",  # django.contrib.admin with the staff site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,6 +61,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "django_recaptcha",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "import_export",
     "agencies",
     "surveys",
     "feedback",
@@ -75,8 +79,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the friendly 429 page
 ]
 
 ROOT_URLCONF = "openpolicing.urls"
@@ -139,6 +145,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Axes first (it refuses locked-out logins), then passwords, then agency roles (agencies/roles.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "agencies.roles.RoleBackend",
+]
+# Staff login lockout (SECURITY.md 13): counted per username AND client address together, so a
+# guessing attacker locks out one account from one address, never every staff member behind one
+# proxy or office NAT. The address comes from the same trusted-proxy rule as everything else.
+# Off by default under pytest only: Django's test Client.login() passes no request, which axes
+# needs; the lockout tests switch it on with override_settings.
+AXES_ENABLED = env.bool("AXES_ENABLED", default=not TESTING)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "agencies.staff_login.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "agencies.staff_login.client_address"
+AXES_VERBOSE = False
+# The TOTP issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Open Policing")
 
 # --- Internationalisation ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"

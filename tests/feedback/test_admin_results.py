@@ -1,0 +1,123 @@
+"""Internal results for staff: public scores and breakdowns, each on ≥ k responses only."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+
+from agencies.models import Membership
+from feedback.models import Feedback
+from tests.factories import (
+    AgencyFactory,
+    DistrictFactory,
+    OfficerFactory,
+    feedback_with_answers,
+    staff_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+RESULTS = reverse("admin:feedback_results")
+RESULTS_CSV = reverse("admin:feedback_results_csv")
+
+
+@pytest.fixture
+def agency(settings):
+    settings.MIN_PUBLIC_RESPONSES = 10
+    agency = AgencyFactory(name="Trustville Police")
+    north = DistrictFactory(agency=agency, name="North")
+    east = DistrictFactory(agency=agency, name="East")
+    south = DistrictFactory(agency=agency, name="South")
+    officer = OfficerFactory(agency=agency, display_name="Dana Whitfield", badge_number="77")
+    for district, n in ((north, 12), (east, 11), (south, 3)):
+        for _ in range(n):
+            fb = feedback_with_answers(agency=agency, district=district)
+            if district is north:
+                fb.officers.add(officer)
+    feedback_with_answers(
+        agency=agency,
+        district=north,
+        comment="Thank you for the patience",
+        publish_consent=True,
+        moderation_state=Feedback.Moderation.PUBLISHED,
+        published_text="Thank you for the patience",
+    )
+    feedback_with_answers(
+        agency=agency,
+        district=north,
+        values={"outcome_satisfied": 1, "outcome_confidence": 1},
+        publish_consent=True,
+        moderation_state=Feedback.Moderation.PUBLISHED,
+        published_text="Nobody listened at all",
+    )
+    return agency
+
+
+def test_analyst_sees_scores_and_only_groups_of_at_least_k(client, agency):
+    client.force_login(staff_user(agency, Membership.Role.ANALYST))
+
+    response = client.get(RESULTS)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert "75.0" in body
+    assert "Dana Whitfield #77" in body
+    # South has 3 responses; East (the smallest other cell) is hidden with it.
+    assert body.count("fewer than 10 responses: not shown") >= 2
+
+
+def test_kudos_lists_published_positive_comments_only(client, agency):
+    client.force_login(staff_user(agency, Membership.Role.ADMIN))
+
+    body = client.get(RESULTS).content.decode()
+
+    assert "Thank you for the patience" in body
+    assert "Nobody listened at all" not in body
+
+
+def test_csv_export_holds_only_shown_aggregates(client, agency):
+    client.force_login(staff_user(agency, Membership.Role.ANALYST))
+
+    response = client.get(RESULTS_CSV)
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    groups = {(r["breakdown"], r["group"]) for r in rows}
+    assert ("overall", "") in groups
+    assert ("district", "North") in groups
+    assert ("district", "South") not in groups and ("district", "East") not in groups
+    assert all(int(r["responses"]) >= 10 for r in rows)
+
+
+def test_a_response_this_month_changes_no_figure(client, agency):
+    client.force_login(staff_user(agency, Membership.Role.ANALYST))
+    before = client.get(RESULTS_CSV).content
+
+    today = dt.date.today()
+    feedback_with_answers(
+        agency=agency,
+        submitted_on=today,
+        interaction_month=today.replace(day=1),
+        values={"respect_dignity": 1},
+    )
+
+    assert client.get(RESULTS_CSV).content == before
+
+
+def test_results_are_for_the_staff_members_own_agency(client, agency):
+    other = AgencyFactory(name="Zebulon Police")
+    zeb = DistrictFactory(agency=other, name="Zeb")
+    for _ in range(12):
+        feedback_with_answers(agency=other, district=zeb)
+    client.force_login(staff_user(agency, Membership.Role.ANALYST))
+
+    assert "Zeb" not in client.get(RESULTS).content.decode()
+
+
+def test_moderators_do_not_see_results(client, agency):
+    client.force_login(staff_user(agency, Membership.Role.MODERATOR))
+
+    assert client.get(RESULTS).status_code == 403
+    assert client.get(RESULTS_CSV).status_code == 403

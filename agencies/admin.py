@@ -1,4 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Accreditation,
@@ -10,6 +13,7 @@ from .models import (
     Policy,
     Subscriber,
 )
+from .services import InterestNotApprovable, agency_interest_approve
 
 
 @admin.register(Agency)
@@ -62,3 +66,27 @@ class AgencyInterestAdmin(admin.ModelAdmin):
 class SubscriberAdmin(admin.ModelAdmin):
     list_display = ["email", "city", "state", "confirmed", "created_on"]
     list_filter = ["confirmed"]
+
+
+# --- site ---
+# Approving an agency's "Get started" request creates the unpublished agency and its first admin,
+# and e-mails the invitation (agencies.services.agency_interest_approve).
+@admin.action(description=_("Approve: create the agency and invite its admin"))
+def approve_interests(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[AgencyInterest]
+) -> None:
+    for interest in queryset.filter(status=AgencyInterest.Status.NEW):
+        try:
+            agency = agency_interest_approve(interest=interest)
+        except InterestNotApprovable as refusal:
+            modeladmin.message_user(request, f"{interest}: {refusal}", messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request,
+                _("%(agency)s created (unpublished); invitation sent to %(email)s.")
+                % {"agency": agency, "email": interest.contact_email},
+                messages.SUCCESS,
+            )
+
+
+AgencyInterestAdmin.actions = [approve_interests]

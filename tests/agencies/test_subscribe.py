@@ -1,0 +1,73 @@
+"""Stay connected: double opt-in with a signed link, one-click unsubscribe, kept apart from feedback."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from agencies.models import Subscriber
+
+
+def _link(body: str, word: str) -> str:
+    url = next(u for u in re.findall(r"https?://\S+", body) if word in u)
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+@pytest.mark.django_db
+def test_sign_up_stores_an_unconfirmed_subscriber_and_mails_a_link(client: Client) -> None:
+    response = client.post(
+        reverse("site:subscribe"), {"email": " Rosa@Example.org ", "city": "Austin", "state": "tx"}
+    )
+    assert response.status_code == 302
+    subscriber = Subscriber.objects.get()
+    assert (subscriber.email, subscriber.state, subscriber.confirmed) == (
+        "rosa@example.org",
+        "TX",
+        False,
+    )
+    assert mail.outbox[0].to == ["rosa@example.org"]
+    assert "List-Unsubscribe" in mail.outbox[0].extra_headers
+
+
+@pytest.mark.django_db
+def test_confirmation_link_confirms_and_unsubscribe_link_deletes(client: Client) -> None:
+    client.post(reverse("site:subscribe"), {"email": "rosa@example.org"})
+    body = mail.outbox[0].body
+    assert client.get(_link(body, "/confirm/")).status_code == 200
+    assert Subscriber.objects.get().confirmed is True
+    assert client.get(_link(body, "/unsubscribe/")).status_code == 200
+    assert Subscriber.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_tampered_confirmation_link_is_refused(client: Client) -> None:
+    client.post(reverse("site:subscribe"), {"email": "rosa@example.org"})
+    link = _link(mail.outbox[0].body, "/confirm/")
+    response = client.get(link[:-3] + "xyz/")
+    assert response.status_code == 400
+    assert Subscriber.objects.get().confirmed is False
+
+
+@pytest.mark.django_db
+def test_spanish_sign_up_gets_a_spanish_e_mail(client: Client) -> None:
+    client.post(reverse("site:subscribe"), {"email": "rosa@example.org"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert Subscriber.objects.get().language == "es"
+    assert "Confirme" in mail.outbox[0].subject
+
+
+@pytest.mark.django_db
+def test_signing_up_twice_does_not_reveal_whether_the_address_exists(client: Client) -> None:
+    first = client.post(reverse("site:subscribe"), {"email": "rosa@example.org"})
+    second = client.post(reverse("site:subscribe"), {"email": "rosa@example.org"})
+    assert first["Location"] == second["Location"]
+    assert Subscriber.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_subscriber_table_has_no_link_to_feedback() -> None:
+    related = {f.related_model for f in Subscriber._meta.get_fields() if f.is_relation}
+    assert related == set()

@@ -345,14 +345,18 @@ def build_trustville(spec: DemoSpec) -> list[object]:
     objects += list(Feedback.objects.filter(agency=agency).order_by("pk"))
     objects += list(Answer.objects.filter(feedback__agency=agency).order_by("pk"))
     objects += decisions + responses
-    objects += list(
-        AnswerRollup.objects.filter(agency=agency).order_by(
-            "month", "category", "question__order", "value"
-        )
+    # Rollup pks come from database sequences, which a rolled-back transaction does not rewind on
+    # PostgreSQL: number them here so the fixture is the same on every database.
+    answer_rollups = AnswerRollup.objects.filter(agency=agency).order_by(
+        "month", "category", "question__order", "value"
     )
-    objects += list(
-        ScoreRollup.objects.filter(agency=agency).order_by("month", "category", "measure")
+    score_rollups = ScoreRollup.objects.filter(agency=agency).order_by(
+        "month", "category", "measure"
     )
+    for rollups in (answer_rollups, score_rollups):
+        for pk, row in enumerate(rollups, start=1):
+            row.pk = pk
+            objects.append(row)
     return objects
 
 

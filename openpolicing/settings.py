@@ -107,6 +107,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections, checked before reuse so a restarted PostgreSQL is noticed at once.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # One test database per checkout, so parallel work trees (and CI) on one server never collide.
+    _checkout = "".join(c if c.isalnum() else "_" for c in BASE_DIR.name.lower())
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_checkout}"[:63]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://openpolicing")}
@@ -117,6 +120,9 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"]["OPTIONS"].update({"socket_connect_timeout": 1, "socket_timeout": 1})
     CACHES["default"]["OPTIONS"].pop("CLIENT_CLASS", None)
     CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="op")
+    if TESTING:
+        # Test runs of different checkouts share one Redis: keep their keys apart.
+        CACHES["default"]["KEY_PREFIX"] += "-test-" + BASE_DIR.name.lower()
 
 # Sessions exist only for staff who log in to the admin; anonymous visitors never get one.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

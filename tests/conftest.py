@@ -34,9 +34,16 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Each test starts with an empty cache (rate-limit counters, page caches)."""
+    from django.conf import settings
     from django.core.cache import cache
 
-    cache.clear()
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        # clear() would FLUSHDB, wiping other checkouts' concurrent runs: delete our keys only.
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*"):
+            client.delete(key)
+    else:
+        cache.clear()
     yield
 
 

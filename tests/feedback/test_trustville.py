@@ -65,9 +65,9 @@ def test_fixture_scores_differ_by_pillar_and_category(trustville) -> None:
 def test_generator_is_deterministic_and_matches_the_committed_fixture(settings) -> None:
     from pathlib import Path
 
+    # The committed file was generated in another process and database: equality proves both
+    # determinism and that nobody edited the JSON by hand.
     first = trustville_fixture_json(DemoSpec())
-    second = trustville_fixture_json(DemoSpec())
-    assert first == second
     committed = (Path(settings.BASE_DIR) / "fixtures" / "trustville.json").read_text()
     assert first == committed, "fixtures/trustville.json was edited by hand: run make_trustville"
 

@@ -42,7 +42,7 @@ def test_site_pages_set_no_cookie_for_anonymous_visitors(client: Client, name: s
 @pytest.mark.django_db
 def test_home_page_links_to_every_entry(client: Client) -> None:
     body = client.get(reverse("home")).content.decode()
-    for name in ("feedback:entry", "agencies:list", "site:demo", "site:for_agencies"):
+    for name in ("feedback:entry", "agencies:directory", "site:demo", "site:for_agencies"):
         assert f'href="{reverse(name)}"' in body
 
 

@@ -71,3 +71,34 @@ def test_signing_up_twice_does_not_reveal_whether_the_address_exists(client: Cli
 def test_subscriber_table_has_no_link_to_feedback() -> None:
     related = {f.related_model for f in Subscriber._meta.get_fields() if f.is_relation}
     assert related == set()
+
+
+@pytest.mark.django_db
+def test_unconfirmed_sign_ups_past_their_link_are_deleted(client: Client) -> None:
+    import datetime as dt
+
+    stale = Subscriber.objects.create(email="old@example.org")
+    Subscriber.objects.filter(pk=stale.pk).update(created_on=dt.date(2000, 1, 1))
+    kept = Subscriber.objects.create(email="kept@example.org", confirmed=True)
+    Subscriber.objects.filter(pk=kept.pk).update(created_on=dt.date(2000, 1, 1))
+    client.post(reverse("site:subscribe"), {"email": "new@example.org"})
+    assert set(Subscriber.objects.values_list("email", flat=True)) == {
+        "kept@example.org",
+        "new@example.org",
+    }
+
+
+@pytest.mark.django_db
+def test_sign_up_is_rate_limited_and_guarded_by_a_honeypot(client: Client) -> None:
+    assert (
+        client.post(
+            reverse("site:subscribe"), {"email": "bot@example.org", "website": "x"}
+        ).status_code
+        == 302
+    )
+    assert Subscriber.objects.count() == 0
+    for n in range(5):
+        client.post(reverse("site:subscribe"), {"email": f"r{n}@example.org"})
+    response = client.post(reverse("site:subscribe"), {"email": "late@example.org"})
+    assert response.status_code == 429
+    assert not Subscriber.objects.filter(email="late@example.org").exists()

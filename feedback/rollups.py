@@ -64,25 +64,9 @@ def rollups_rebuild(*, agency: Agency | None = None, batch_size: int = 2000) -> 
 
     answer_counts: dict[tuple[CellKey, int, int], int] = defaultdict(int)
     scores: dict[tuple[CellKey, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
-    rows = 0
-    answers = (
-        Answer.objects.filter(feedback__in=feedback)
-        .select_related("question")
-        .only("feedback_id", "value", "question__pillar", "question_id")
-        .order_by("feedback_id")
-    )
-    meta = {
-        pk: (a, m, c)
-        for pk, a, m, c in feedback.values_list("pk", "agency_id", "interaction_month", "category")
-    }
-    seen: set[int] = set()
 
-    def flush(feedback_id: int, group: list[Answer]) -> None:
-        seen.add(feedback_id)
-        cell = meta[feedback_id]
-        for answer in group:
-            answer_counts[(cell, answer.question_id, answer.value or 0)] += 1
-        for measure, score in _person_measures(group).items():
+    def flush(cell: CellKey, by_pillar: dict[str, list[int | None]]) -> None:
+        for measure, score in person_scores(by_pillar).items():
             acc = scores[(cell, measure)]
             acc[0] += 1
             if score is not None:
@@ -90,20 +74,41 @@ def rollups_rebuild(*, agency: Agency | None = None, batch_size: int = 2000) -> 
                 acc[2] += score
                 acc[3] += score * score
 
+    # One streamed pass over plain tuples (no model instances, no per-feedback lookup table):
+    # each answer row carries its feedback's cell.
+    answers = (
+        Answer.objects.filter(feedback__in=feedback)
+        .order_by("feedback_id")
+        .values_list(
+            "feedback_id",
+            "feedback__agency_id",
+            "feedback__interaction_month",
+            "feedback__category",
+            "question_id",
+            "question__pillar",
+            "value",
+        )
+    )
+    rows = 0
     current: int | None = None
-    group: list[Answer] = []
-    for answer in answers.iterator(chunk_size=batch_size):
-        if answer.feedback_id != current:
+    cell: CellKey = (0, None, "")
+    by_pillar: dict[str, list[int | None]] = defaultdict(list)
+    for feedback_id, a, m, c, question_id, pillar, value in answers.iterator(chunk_size=batch_size):
+        if feedback_id != current:
             if current is not None:
-                flush(current, group)
+                flush(cell, by_pillar)
                 rows += 1
-            current, group = answer.feedback_id, []
-        group.append(answer)
+            current, cell, by_pillar = feedback_id, (a, m, c), defaultdict(list)
+        answer_counts[(cell, question_id, value or 0)] += 1
+        by_pillar[pillar].append(value)
     if current is not None:
-        flush(current, group)
+        flush(cell, by_pillar)
         rows += 1
-    for feedback_id in meta.keys() - seen:  # a response whose every item was skipped
-        flush(feedback_id, [])
+    unanswered = feedback.filter(answers__isnull=True).values_list(
+        "agency_id", "interaction_month", "category"
+    )
+    for a, m, c in unanswered.iterator(chunk_size=batch_size):  # every item was skipped
+        flush((a, m, c), {})
         rows += 1
 
     AnswerRollup.objects.bulk_create(

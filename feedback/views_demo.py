@@ -26,4 +26,4 @@ def demo_try(request: HttpRequest) -> HttpResponse:
     if agency is None:
         raise Http404
     code = feedback_code_issue_demo(agency=agency)
-    return redirect("feedback:link", code=code)
+    return redirect("feedback:survey", raw_code=code)

@@ -10,6 +10,7 @@ from agencies import views as agency_views
 urlpatterns = [
     path("", agency_views.home, name="home"),
     path("healthz", agency_views.healthz, name="healthz"),
+    path("", include("agencies.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     # The invitation e-mailed to a new agency admin sets the password through these two views.
     path(
@@ -24,6 +25,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("agencies.site_urls")),
+    path("", include("feedback.urls")),
 ]
 
 handler400 = site_views.bad_request

@@ -44,7 +44,7 @@ def test_try_it_redirects_into_the_survey_with_a_working_code(client: Client) ->
     response = client.post(reverse("site:demo_try"))
     assert response.status_code == 302
     code = response["Location"].rstrip("/").rsplit("/", 1)[1]
-    assert response["Location"] == reverse("feedback:link", kwargs={"code": code})
+    assert response["Location"] == reverse("feedback:survey", kwargs={"raw_code": code})
     assert FeedbackCode.objects.get(digest=code_digest(normalize_code(code))).agency == demo
 
 

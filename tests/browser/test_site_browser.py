@@ -13,14 +13,14 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
-from tests.conftest import DESKTOP, PHONE
+from agencies.models import Agency
+from surveys.models import Survey
+from tests.conftest import DESKTOP, PHONE, load_trustville
+from tests.feedback.conftest import ensure_standard_survey
 
-# serialized_rollback: the flush between live-server tests would also wipe the survey that a
-# data migration installs, and Trustville needs it.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+# reset_sequences: after an earlier test's flush, survey v1 is reinstalled with the same keys the
+# Trustville fixture refers to.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, reset_sequences=True)]
 
 AXE = Axe()
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
@@ -68,6 +68,15 @@ def watch_requests(page: object, origin: str) -> list[str]:
 
     page.on("request", check)
     return foreign
+
+
+@pytest.fixture
+def trustville(transactional_db: None) -> Agency:
+    """Trustville, loaded even after an earlier transactional test's flush removed survey v1."""
+    if not Survey.objects.filter(is_current=True).exists():
+        ensure_standard_survey()
+    load_trustville()
+    return Agency.objects.get(slug="trustville")
 
 
 @pytest.fixture

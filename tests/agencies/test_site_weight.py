@@ -51,3 +51,22 @@ def test_site_page_is_small_with_one_stylesheet_and_no_third_party(
     assert html.count('rel="stylesheet"') == 1
     assert "<style" not in html and " style=" not in html
     assert not re.search(r'(src|href)="(https?:)?//', html), "no third-party resources"
+
+
+@pytest.mark.django_db
+def test_agency_page_and_survey_stay_under_100_kb_with_the_stylesheet(
+    client: Client, trustville: object
+) -> None:
+    from feedback.services_demo import feedback_code_issue_demo
+
+    code = feedback_code_issue_demo(agency=trustville)
+    for lang in ("en", "es"):
+        for url in (
+            trustville.get_absolute_url(),
+            reverse("feedback:survey", kwargs={"raw_code": code}),
+        ):
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE=lang)
+            assert response.status_code == 200
+            size = len(response.content) + stylesheet_bytes()
+            assert size < BUDGET, f"{url} ({lang}) weighs {size} bytes"
+            assert response.content.decode().count('rel="stylesheet"') == 1

@@ -93,3 +93,18 @@ def test_demo_banner_appears_only_for_demo_agencies(rf) -> None:
     real = AgencyFactory(is_demo=False, published=True)
     assert "demo-banner" in render_to_string("includes/demo_banner.html", {"agency": demo})
     assert "demo-banner" not in render_to_string("includes/demo_banner.html", {"agency": real})
+
+
+@pytest.mark.django_db
+def test_every_page_of_a_demo_agency_carries_the_banner_and_its_page_a_try_button(
+    client: Client,
+) -> None:
+    demo = AgencyFactory(is_demo=True, published=True, name="Demoville PD", slug="demoville")
+    real = AgencyFactory(is_demo=False, published=True)
+    demo_page = client.get(demo.get_absolute_url()).content.decode()
+    assert 'class="demo-banner"' in demo_page
+    assert f'action="{reverse("site:demo_try")}"' in demo_page
+    assert 'class="demo-banner"' in client.get(reverse("site:demo")).content.decode()
+    real_page = client.get(real.get_absolute_url()).content.decode()
+    assert "demo-banner" not in real_page
+    assert reverse("site:demo_try") not in real_page

@@ -119,3 +119,17 @@ def test_reset_demo_refuses_to_overwrite_a_real_agency_holding_a_fixture_key() -
     squatter.refresh_from_db()
     assert squatter.slug == "springfield" and not squatter.is_demo
     assert not Agency.objects.filter(is_demo=True).exists()
+
+
+@pytest.mark.django_db
+def test_demo_responses_never_count_in_national_figures(trustville: Agency) -> None:
+    from django.core.cache import cache
+
+    from agencies.reads import national_trust
+
+    closed = dt.date(2026, 9, 1)
+    assert national_trust(closed) == {}
+    # The same responses under a real agency would count: the exclusion is what keeps them out.
+    Agency.objects.filter(pk=trustville.pk).update(is_demo=False)
+    cache.clear()
+    assert set(national_trust(closed)) == {trustville.pk}

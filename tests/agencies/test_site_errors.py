@@ -61,3 +61,12 @@ def test_500_falls_back_to_plain_html_when_the_page_itself_fails(rf, monkeypatch
     response = site_views.server_error(rf.get("/"))
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.content
+
+
+def test_a_failed_csrf_check_gets_a_friendly_translated_page() -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/for-agencies/", {}, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Este formulario ha caducado" in body
+    assert "CSRF" not in body and "Traceback" not in body

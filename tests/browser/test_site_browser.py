@@ -38,6 +38,13 @@ SITE_PAGES = [
     "site:subscribe",
     "site:demo",
 ]
+# The other areas' public pages, checked here too so that one test covers every public page.
+OTHER_PUBLIC_PAGES = [
+    "agencies:directory",
+    "agencies:methodology",
+    "feedback:entry",
+    "feedback:anonymity",
+]
 
 
 def assert_no_axe_violations(page: object) -> None:
@@ -91,12 +98,14 @@ def test_every_site_page_has_no_axe_violations(
 ) -> None:
     page = browser_page(viewport=DESKTOP, locale=LOCALES[lang])
     foreign = watch_requests(page, live_server.url)
-    for name in SITE_PAGES:
+    for name in SITE_PAGES + OTHER_PUBLIC_PAGES:
         page.goto(live_server.url + reverse(name))
         assert page.locator("html").get_attribute("lang") == lang
         assert_no_axe_violations(page)
     page.goto(live_server.url + "/no-such-page/")
     assert_no_axe_violations(page)
+    page.goto(live_server.url + reverse("feedback:survey", kwargs={"raw_code": "0000-0000-0000-0"}))
+    assert_no_axe_violations(page)  # the refusal page of an unknown code
     assert foreign == []
 
 

@@ -70,8 +70,10 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 # --- site ---
 # Approving an agency's "Get started" request creates the unpublished agency and its first admin,
-# and e-mails the invitation (agencies.services.agency_interest_approve).
-@admin.action(description=_("Approve: create the agency and invite its admin"))
+# and e-mails the invitation (agencies.services.agency_interest_approve). Operators only.
+@admin.action(
+    description=_("Approve: create the agency and invite its admin"), permissions=["approve"]
+)
 def approve_interests(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[AgencyInterest]
 ) -> None:
@@ -89,4 +91,9 @@ def approve_interests(
             )
 
 
-AgencyInterestAdmin.actions = [approve_interests]
+def _operators_only(modeladmin: admin.ModelAdmin, request: HttpRequest) -> bool:
+    return request.user.is_superuser
+
+
+AgencyInterestAdmin.actions = [*(AgencyInterestAdmin.actions or ()), approve_interests]
+AgencyInterestAdmin.has_approve_permission = _operators_only

@@ -140,3 +140,22 @@ def test_admin_action_approves_selected_requests(admin_client: Client) -> None:
     interest.refresh_from_db()
     assert interest.status == AgencyInterest.Status.APPROVED
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_only_operators_can_approve(client: Client) -> None:
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True, is_superuser=False)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_agencyinterest", "change_agencyinterest"])
+    )
+    client.force_login(staff)
+    interest = _interest()
+    url = reverse("admin:agencies_agencyinterest_changelist")
+    client.post(url, {"action": "approve_interests", "_selected_action": [interest.pk]})
+    interest.refresh_from_db()
+    assert interest.status == AgencyInterest.Status.NEW
+    assert Agency.objects.count() == 0 and mail.outbox == []

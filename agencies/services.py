@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
@@ -101,8 +102,30 @@ UNSUBSCRIBE_SALT = "agencies.subscriber.unsubscribe"
 SUBSCRIBE_CONFIRM_DAYS = 7
 
 
-def _subscriber_link(name: str, email: str, salt: str) -> str:
-    return _absolute(reverse(name, kwargs={"token": signing.dumps(email, salt=salt)}))
+def _subscriber_token(subscriber: Subscriber, salt: str) -> str:
+    # The row's id and a keyed fingerprint of the address, never the address itself: these links
+    # end up in server logs as paths.
+    fingerprint = salted_hmac(salt, subscriber.email).hexdigest()[:20]
+    return signing.dumps([subscriber.pk, fingerprint], salt=salt)
+
+
+def _subscriber_from_token(
+    token: str, salt: str, max_age: dt.timedelta | None = None
+) -> Subscriber | None:
+    try:
+        pk, fingerprint = signing.loads(token, salt=salt, max_age=max_age)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    subscriber = Subscriber.objects.filter(pk=pk).first()
+    if subscriber is None:
+        return None
+    if not constant_time_compare(salted_hmac(salt, subscriber.email).hexdigest()[:20], fingerprint):
+        return None  # the id now belongs to another address
+    return subscriber
+
+
+def _subscriber_link(name: str, subscriber: Subscriber, salt: str) -> str:
+    return _absolute(reverse(name, kwargs={"token": _subscriber_token(subscriber, salt)}))
 
 
 @transaction.atomic
@@ -118,9 +141,9 @@ def subscriber_signup(*, email: str, city: str, state: str, language: str) -> No
         subscriber.city, subscriber.state, subscriber.language = city, state, language
         subscriber.save(update_fields=["city", "state", "language"])
     template = "already_subscribed" if subscriber.confirmed else "subscribe_confirm"
-    unsubscribe = _subscriber_link("site:unsubscribe", email, UNSUBSCRIBE_SALT)
+    unsubscribe = _subscriber_link("site:unsubscribe", subscriber, UNSUBSCRIBE_SALT)
     context = {
-        "confirm_link": _subscriber_link("site:subscribe_confirm", email, SUBSCRIBE_SALT),
+        "confirm_link": _subscriber_link("site:subscribe_confirm", subscriber, SUBSCRIBE_SALT),
         "unsubscribe_link": unsubscribe,
         "days": SUBSCRIBE_CONFIRM_DAYS,
         "OPERATOR_NAME": settings.OPERATOR_NAME,
@@ -133,14 +156,9 @@ def subscriber_signup(*, email: str, city: str, state: str, language: str) -> No
 
 @transaction.atomic
 def subscriber_confirm(*, token: str) -> Subscriber | None:
-    """Confirm the address a confirmation token was made for; None when it is invalid or stale."""
-    try:
-        email = signing.loads(
-            token, salt=SUBSCRIBE_SALT, max_age=dt.timedelta(days=SUBSCRIBE_CONFIRM_DAYS)
-        )
-    except signing.BadSignature:
-        return None
-    subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
+    """Confirm the sign-up a confirmation token was made for; None when it is invalid or stale."""
+    max_age = dt.timedelta(days=SUBSCRIBE_CONFIRM_DAYS)
+    subscriber = _subscriber_from_token(token, SUBSCRIBE_SALT, max_age)
     if subscriber and not subscriber.confirmed:
         subscriber.confirmed = True
         subscriber.confirmed_on = timezone.localdate()
@@ -149,10 +167,15 @@ def subscriber_confirm(*, token: str) -> Subscriber | None:
 
 
 def subscriber_unsubscribe(*, token: str) -> bool:
-    """Delete the sign-up an unsubscribe token was made for; False when the token is invalid."""
+    """Delete the sign-up an unsubscribe token was made for; False when the token is invalid.
+
+    A valid token whose sign-up is already gone counts as done: unsubscribing twice is harmless.
+    """
     try:
-        email = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
         return False
-    Subscriber.objects.filter(email=email).delete()
+    subscriber = _subscriber_from_token(token, UNSUBSCRIBE_SALT)
+    if subscriber is not None:
+        subscriber.delete()
     return True

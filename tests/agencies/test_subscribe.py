@@ -102,3 +102,15 @@ def test_sign_up_is_rate_limited_and_guarded_by_a_honeypot(client: Client) -> No
     response = client.post(reverse("site:subscribe"), {"email": "late@example.org"})
     assert response.status_code == 429
     assert not Subscriber.objects.filter(email="late@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_links_never_carry_the_address_itself(client: Client) -> None:
+    import base64
+
+    client.post(reverse("site:subscribe"), {"email": "rosa@example.org"})
+    for word in ("/confirm/", "/unsubscribe/"):
+        token = _link(mail.outbox[0].body, word).rstrip("/").rsplit("/", 1)[1]
+        payload = token.split(":")[0]
+        decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        assert b"rosa" not in decoded and "rosa" not in token

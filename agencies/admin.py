@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from .cache import agency_data_changed
@@ -19,6 +21,7 @@ from .models import (
     Subscriber,
 )
 from .scoping import AgencyScopedAdmin
+from .services import InterestNotApprovable, agency_interest_approve
 
 
 class PublicDataAdmin(AgencyScopedAdmin):
@@ -132,3 +135,34 @@ class SubscriberAdmin(AgencyScopedAdmin):
     list_display = ["email", "city", "state", "confirmed", "created_on"]
     list_filter = ["confirmed"]
     search_fields = ["email"]
+
+
+# --- site ---
+# Approving an agency's "Get started" request creates the unpublished agency and its first admin,
+# and e-mails the invitation (agencies.services.agency_interest_approve). Operators only.
+@admin.action(
+    description=_("Approve: create the agency and invite its admin"), permissions=["approve"]
+)
+def approve_interests(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[AgencyInterest]
+) -> None:
+    for interest in queryset.filter(status=AgencyInterest.Status.NEW):
+        try:
+            agency = agency_interest_approve(interest=interest)
+        except InterestNotApprovable as refusal:
+            modeladmin.message_user(request, f"{interest}: {refusal}", messages.ERROR)
+        else:
+            modeladmin.message_user(
+                request,
+                _("%(agency)s created (unpublished); invitation sent to %(email)s.")
+                % {"agency": agency, "email": interest.contact_email},
+                messages.SUCCESS,
+            )
+
+
+def _operators_only(modeladmin: admin.ModelAdmin, request: HttpRequest) -> bool:
+    return request.user.is_superuser
+
+
+AgencyInterestAdmin.actions = [*(AgencyInterestAdmin.actions or ()), approve_interests]
+AgencyInterestAdmin.has_approve_permission = _operators_only

@@ -44,6 +44,7 @@ ALLOWED_HOSTS = env.list(
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "agencies.site_views.csrf_failure"  # friendly, translated 403
 
 # Number of reverse proxies in front of gunicorn whose X-Forwarded-For entries we trust.
 # 0 means the client address is REMOTE_ADDR and any X-Forwarded-For header is ignored.

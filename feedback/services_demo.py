@@ -1,0 +1,114 @@
+"""The Trustville demo: fresh one-time codes for visitors, and a nightly reset to the fixture state.
+
+Demo agencies are data like any other (`Agency.is_demo`); nothing here names a town. Demo responses
+never count in national figures because those are built from `Agency.objects.national()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from collections import defaultdict
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from agencies.cache import agency_data_changed
+from agencies.models import Agency, Membership
+
+from .codes import code_digest, generate_code, normalize_code
+from .models import CodeBatch, Feedback, FeedbackCode, ServiceCall
+
+DEMO_CODE_DAYS = 1  # a demo code is for trying it now, not for keeping
+RECENT_CALLS = 50
+DEFAULT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "trustville.json"
+
+
+class NotADemoAgency(Exception):
+    """Demo codes are only ever issued for agencies marked as demos."""
+
+
+@transaction.atomic
+def feedback_code_issue_demo(*, agency: Agency) -> str:
+    """Issue one fresh one-time code for a demo agency's recent service call; return the plaintext."""
+    if not agency.is_demo:
+        raise NotADemoAgency(agency.pk)
+    batch = (
+        CodeBatch.objects.select_for_update()
+        .filter(agency=agency, kind=CodeBatch.Kind.DEMO, created_by=None)
+        .order_by("-pk")
+        .first()
+    ) or CodeBatch.objects.create(agency=agency, kind=CodeBatch.Kind.DEMO, size=0)
+    recent = list(
+        ServiceCall.objects.filter(agency=agency, sensitive=False)
+        .order_by("-occurred_on", "-pk")
+        .values_list("pk", flat=True)[:RECENT_CALLS]
+    )
+    code = generate_code()
+    FeedbackCode.objects.create(
+        digest=code_digest(normalize_code(code)),
+        agency=agency,
+        service_call_id=secrets.choice(recent) if recent else None,
+        batch=batch,
+        expires_on=timezone.localdate() + dt.timedelta(days=DEMO_CODE_DAYS),
+    )
+    CodeBatch.objects.filter(pk=batch.pk).update(size=F("size") + 1)
+    return code
+
+
+class FixtureClash(Exception):
+    """Loading the fixture would overwrite rows that do not belong to the demo agency."""
+
+
+def _fixture_objects(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _refuse_foreign_rows(objects: list[dict]) -> None:
+    # With the demo agency gone, any row still holding one of the fixture's keys belongs to
+    # someone else, and loaddata would overwrite it.
+    keys: dict[str, list[object]] = defaultdict(list)
+    for obj in objects:
+        if "pk" in obj:
+            keys[obj["model"]].append(obj["pk"])
+    for label, pks in keys.items():
+        manager = apps.get_model(label)._default_manager
+        for start in range(0, len(pks), 500):
+            clash = manager.filter(pk__in=pks[start : start + 500]).values_list("pk", flat=True)[:1]
+            if clash:
+                raise FixtureClash(f"{label} {clash[0]} exists outside the demo agency")
+
+
+@transaction.atomic
+def demo_reset(*, fixture: Path | str = DEFAULT_FIXTURE) -> Agency:
+    """Delete everything of the fixture's demo agency and load the fixture again, all or nothing."""
+    fixture = Path(fixture)
+    objects = _fixture_objects(fixture)
+    agency_rows = [o for o in objects if o["model"] == "agencies.agency"]
+    if len(agency_rows) != 1 or not agency_rows[0]["fields"].get("is_demo"):
+        raise FixtureClash("the fixture must hold exactly one agency, marked is_demo")
+    slug = agency_rows[0]["fields"]["slug"]
+    old = Agency.objects.filter(slug=slug).first()
+    if old is not None:
+        if not old.is_demo:
+            raise FixtureClash(f"agency {slug!r} exists and is not a demo agency")
+        Feedback.objects.filter(agency=old).delete()  # Feedback protects its agency
+        old.delete()  # cascades: calls, codes, batches, districts, officers, rollups, memberships
+    _refuse_foreign_rows(objects)
+    call_command("loaddata", str(fixture), verbosity=0)
+    agency = Agency.objects.get(slug=slug)
+    user = get_user_model().objects.filter(username=settings.DEMO_STAFF_USERNAME).first()
+    if user is not None and not user.is_superuser:
+        Membership.objects.update_or_create(
+            user=user, defaults={"agency": agency, "role": Membership.Role.MODERATOR}
+        )
+    transaction.on_commit(lambda: agency_data_changed(agency.pk))
+    return agency

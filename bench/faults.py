@@ -33,7 +33,7 @@ from bench import client
 from bench import harness as h
 from bench.integrity import counts, redeemed, synthetic_slugs
 
-ENTRY = "/f/{code}/"
+ENTRY = "/f/{code}"
 COMMENT = "Fault-test comment 7731: keep me."
 RECOVERY_LIMIT = 5.0
 

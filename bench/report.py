@@ -90,6 +90,30 @@ def parse_wrk(name: str, output: str) -> Result:
     )
 
 
+def combine(name: str, parts: list[Result]) -> Result:
+    """One result from several runs of the same scenario (e.g. the baseline before and after)."""
+    requests = sum(p.requests for p in parts)
+    seconds = sum(p.seconds for p in parts)
+    status: dict[str, int] = {}
+    for p in parts:
+        for k, v in p.status.items():
+            status[k] = status.get(k, 0) + v
+
+    def weighted(attr: str) -> float:
+        return sum(getattr(p, attr) * p.requests for p in parts) / requests if requests else 0.0
+
+    return Result(
+        name=name,
+        requests=requests,
+        seconds=seconds,
+        p50_ms=weighted("p50_ms"),
+        p99_ms=max(p.p99_ms for p in parts),
+        mean_ms=weighted("mean_ms"),
+        status=status,
+        socket_errors=sum(p.socket_errors for p in parts),
+    )
+
+
 def ratio(result: Result | None, baseline: Result | None) -> float | None:
     if result is None or baseline is None or not baseline.rps:
         return None

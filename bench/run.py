@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import harness as h
-from bench.report import Check, Result, format_report
+from bench.report import Check, Result, combine, format_report
 
 BIG, SMALL = "scale-00001", "scale-00002"  # the agencies with 1 M and 10 k feedback rows
 PATHS = {
@@ -28,8 +29,8 @@ PATHS = {
     "agency": "/agencies/{slug}/",
     "directory": "/agencies/",
     "methodology": "/methodology/",
-    "entry": "/f/{code}/",
-    "export": "/agencies/{slug}/open-data/responses.csv",
+    "entry": "/f/{code}",
+    "export": "/agencies/{slug}/data/responses.csv",
 }
 
 
@@ -125,7 +126,7 @@ def main() -> int:
     only = set(filter(None, args.only.split(",")))
 
     def wanted(name: str) -> bool:
-        return not only or name in only
+        return not only or any(name.startswith(o) for o in only)
 
     h.ensure_wrk()
     prepare_database(args)
@@ -139,6 +140,7 @@ def main() -> int:
     c = args.connections
     results: dict[str, Result] = {}
     machine = h.machine()
+    load0 = os.getloadavg()[0]
 
     def wrk(name: str, server: h.Gunicorn, path: str, **kw: object) -> None:
         if wanted(name):
@@ -163,7 +165,7 @@ def main() -> int:
         def get(name: str, server: h.Gunicorn, path: str) -> None:
             wrk(name, server, path, env={"BENCH_PATHS": path})
 
-        get("baseline", cached, PATHS["baseline"])
+        get("baseline (start)", cached, PATHS["baseline"])
         get("agency cached (1M)", cached, agency_big)
         get("agency uncached (1M)", uncached, agency_big)
         get("agency uncached (10k)", uncached, agency_small)
@@ -171,6 +173,7 @@ def main() -> int:
         get("directory uncached", uncached, PATHS["directory"])
         get("methodology cached", cached, PATHS["methodology"])
         get("methodology uncached", uncached, PATHS["methodology"])
+        get("baseline (end)", cached, PATHS["baseline"])
         if codes:
             rows0, redeemed0 = feedback_count(), redeemed_count()
             wrk("submissions", cached, "/", script="submit.lua", threads=c,
@@ -185,7 +188,12 @@ def main() -> int:
             h.log("scenario export")
             results["export"] = export(server, PATHS["export"].format(slug=BIG))
 
-    base = results.get("baseline")
+    ends = [results[k] for k in ("baseline (start)", "baseline (end)") if k in results]
+    base = combine("baseline (both)", ends) if ends else None
+    if base:
+        results["baseline (both)"] = base
+    machine += f"\nLoad average (all users of the machine) at start {load0:.1f}, at end "
+    machine += f"{os.getloadavg()[0]:.1f}; the ratios compare scenarios measured minutes apart."
     checks = build_checks(results, base, c)
     report = format_report(
         machine=machine, results=list(results.values()), baseline=base, checks=checks

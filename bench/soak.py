@@ -17,7 +17,7 @@ if __package__ in (None, ""):
 from bench import harness as h
 from bench.integrity import compare_rollups, counts, snapshot_rollups, synthetic_slugs
 
-ENTRY = "/f/{code}/"
+ENTRY = "/f/{code}"
 
 
 def main() -> int:

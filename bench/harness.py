@@ -189,6 +189,22 @@ class Gunicorn:
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not answer /healthz in {timeout}s; see {self.log_path}")
 
+    def drain(self, limit: float = 120) -> float:
+        """Wait until requests left queued by a finished load run are done (so the next scenario
+        starts on an idle server): /healthz must answer within 50 ms. Return the seconds waited."""
+        start = time.monotonic()
+        while time.monotonic() - start < limit:
+            t = time.monotonic()
+            with (
+                contextlib.suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(self.url + "/healthz", timeout=limit) as r,
+            ):
+                r.read()
+            if time.monotonic() - t < 0.05:
+                break
+            time.sleep(0.2)
+        return time.monotonic() - start
+
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
         try:

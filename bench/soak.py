@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -45,7 +46,9 @@ def main() -> int:
             "soak", server.url + "/", script="submit.lua", threads=args.connections,
             connections=args.connections, seconds=seconds,
             env={"BENCH_CODES": str(codes), "BENCH_ENTRY": ENTRY,
-                 "BENCH_MIX_PATHS": ",".join(pages), "BENCH_MIX_GET_SHARE": str(args.get_share)},
+                 "BENCH_MIX_PATHS": ",".join(pages), "BENCH_MIX_GET_SHARE": str(args.get_share),
+                 # No submission starts in the last 5 s: none is cut off, so counts must match.
+                 "BENCH_SUBMIT_UNTIL": str(int(time.time()) + seconds - 5)},
         )  # fmt: skip
         log_text = server.log_path.read_text()
     after = counts()

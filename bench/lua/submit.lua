@@ -3,10 +3,13 @@
 -- BENCH_CODES: file of fresh codes, one a line, shared out between threads by line number.
 -- BENCH_ENTRY: entry path with {code}, e.g. /f/{code}/. The form is read generically: hidden
 -- fields are sent back, one option per radio group is chosen, every fifth response comments.
-EXTRA = { "posts_ok", "posts_refused", "posts_unavailable", "codes_exhausted", "form_missing" }
+EXTRA = { "posts_sent", "posts_ok", "posts_refused", "posts_unavailable", "codes_exhausted",
+          "form_missing" }
 dofile(os.getenv("BENCH_LUA_DIR") .. "/stats.lua")
 
-posts_ok, posts_refused, posts_unavailable, codes_exhausted, form_missing = 0, 0, 0, 0, 0
+posts_sent, posts_ok, posts_refused, posts_unavailable, codes_exhausted, form_missing = 0, 0, 0, 0, 0, 0
+-- BENCH_SUBMIT_UNTIL (epoch seconds): start no submission after it, so none is in flight at the end.
+local submit_until = tonumber(os.getenv("BENCH_SUBMIT_UNTIL") or "0")
 local codes = {}
 local next_code = 0
 local pending = nil   -- the request to send next (redirect target or the POST)
@@ -101,7 +104,13 @@ function request()
   end
   cookies = {}
   expecting = "get"
-  if #mix_paths > 0 and math.random() < mix_share then
+  local closing = submit_until > 0 and os.time() >= submit_until
+  if closing and #mix_paths == 0 then
+    current_path = "/healthz"
+    expecting = "page"
+    return wrk.format("GET", current_path)
+  end
+  if #mix_paths > 0 and (closing or math.random() < mix_share) then
     expecting = "page"
     current_path = mix_paths[math.random(#mix_paths)]
     return wrk.format("GET", current_path)
@@ -134,6 +143,7 @@ function response(status, headers, body)
       end
       if action == "" or action == "." then action = current_path end
       expecting = "post"
+      posts_sent = posts_sent + 1
       pending = wrk.format("POST", action, {
         ["Content-Type"] = "application/x-www-form-urlencoded",
         ["Cookie"] = cookie_header(),

@@ -81,6 +81,7 @@ class Command(BaseCommand):
                 )
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
+        synthetic.synthetic_vacuum()
         self.stdout.write(
             f"seeded {report.agencies} agencies, {report.feedback} feedback rows, "
             f"{report.answers} answers, {report.codes} codes in {report.seconds:.0f} s"

@@ -33,6 +33,7 @@ DB_NAME = os.environ.get("BENCH_DB_NAME", "openpolicing_bench")
 REDIS_PORT = 6379
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "6"))
 # Seeding and the servers must share the code key, or fresh codes would not be recognised.
+WRK_TIMEOUT_S = 10
 CODE_KEY = "bench-only-feedback-code-key-never-use-in-production"
 # A fresh random key per run: the benchmark never runs with a key that lives in a file.
 SECRET = secrets.token_urlsafe(50)
@@ -246,7 +247,7 @@ def run_wrk(
     """Drive `url` with wrk and the given Lua script; return the parsed result."""
     cmd = [
         ensure_wrk(), "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-        "--timeout", "10s", "-s", str(LUA / script), url,
+        "--timeout", f"{WRK_TIMEOUT_S}s", "-s", str(LUA / script), url,
     ]  # fmt: skip
     wrk_env = dict(os.environ, BENCH_LUA_DIR=str(LUA), BENCH_THREADS=str(threads), **(env or {}))
     proc = subprocess.run(cmd, env=wrk_env, text=True, capture_output=True, check=True)

@@ -7,6 +7,7 @@ prove they are right).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from statistics import fmean
@@ -59,29 +60,44 @@ def rollups_rebuild(*, agency: Agency | None = None, batch_size: int = 2000) -> 
     """Recompute every rollup (of one agency, or all) from the answers; return feedback rows read.
 
     Set-based, so a million responses take seconds rather than the minutes of a row-by-row loop:
-    answer counts are one INSERT … SELECT … GROUP BY; person-level pillar means come from one
-    aggregate query (AVG of integer item scores is exactly `fmean`'s result) and are streamed,
-    in feedback order, into the same float accumulation as `rollups_add`, so the totals are
-    bit-for-bit those of the per-row implementation this replaced.
+    answer counts come from one GROUP BY query; person-level pillar means from one aggregate query
+    (AVG of integer item scores is exactly `fmean`'s result), streamed in feedback order into the
+    same float accumulation as `rollups_add`, so totals are bit-for-bit those of the per-row
+    implementation this replaced. The tables are then reconciled with the result — only cells
+    that differ are updated, added or deleted — so checking rollups that are right writes nothing
+    (and does not make PostgreSQL re-check a foreign key for every one of millions of rows).
+    """
+    answer_cells, score_cells, rows = _recomputed(agency, batch_size)
+    answer_fields = ("count",)
+    score_fields = ("responses", "n", "total", "total_sq")
+    _reconcile(AnswerRollup, ("question_id", "value"), answer_fields, answer_cells, agency,
+               batch_size)  # fmt: skip
+    _reconcile(ScoreRollup, ("measure",), score_fields, score_cells, agency, batch_size)
+    return rows
+
+
+def _recomputed(
+    agency: Agency | None, batch_size: int
+) -> tuple[dict[tuple, tuple], dict[tuple, tuple], int]:
+    """(answer cells, score cells, feedback rows) recomputed from the answers, read-only.
+
+    Keys are (agency_id, month, category, question_id, value) and (agency_id, month, category,
+    measure); values are (count,) and (responses, n, total, total_sq).
     """
     fb, answers = Feedback._meta.db_table, Answer._meta.db_table
     where, params = ("WHERE f.agency_id = %s", [agency.pk]) if agency is not None else ("", [])
-    for model in (AnswerRollup, ScoreRollup):
-        stale = model.objects.all() if agency is None else model.objects.filter(agency=agency)
-        stale._raw_delete(stale.db)
     pillars = [*PJ_PILLARS, OUTCOME]
     means = ", ".join(
         f"AVG(CASE WHEN q.pillar = '{p}' THEN CAST(a.value - 1 AS DOUBLE PRECISION) * 25 END) AS {p}"
         for p in pillars
     )
     scoped = f"JOIN {fb} f ON f.id = a.feedback_id {where}" if where else ""
+    answer_cells: dict[tuple, tuple] = {}
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute("SET LOCAL work_mem = '128MB'")
         cur.execute(
             f"""
-            INSERT INTO {AnswerRollup._meta.db_table}
-                (agency_id, month, category, question_id, value, count)
             SELECT f.agency_id, f.interaction_month, f.category, a.question_id,
                    COALESCE(a.value, 0), COUNT(*)
             FROM {answers} a JOIN {fb} f ON f.id = a.feedback_id
@@ -91,6 +107,8 @@ def rollups_rebuild(*, agency: Agency | None = None, batch_size: int = 2000) -> 
             """,  # noqa: S608 - table names come from the models, values are parameters
             params,
         )
+        for agency_id, month, *key, count in cur.fetchall():
+            answer_cells[(agency_id, _as_date(month), *key)] = (count,)
     person_sql = f"""
         SELECT f.agency_id, f.interaction_month, f.category, {", ".join(pillars)}
         FROM {fb} f LEFT JOIN (
@@ -102,7 +120,7 @@ def rollups_rebuild(*, agency: Agency | None = None, batch_size: int = 2000) -> 
         {where}
         ORDER BY f.id
     """  # noqa: S608
-    scores: dict[tuple[CellKey, str], list[float]] = {}
+    scores: dict[tuple, list] = {}
     rows = 0
     with connection.chunked_cursor() as cur:
         cur.execute(person_sql, params * 2)
@@ -112,22 +130,56 @@ def rollups_rebuild(*, agency: Agency | None = None, batch_size: int = 2000) -> 
                 pj = [x for x in by_pillar[: len(PJ_PILLARS)] if x is not None]
                 person = (*by_pillar, fmean(pj) if pj else None)  # in MEASURES order
                 for measure, score in zip(MEASURES, person, strict=True):
-                    acc = scores.get(((agency_id, month, category), measure))
+                    key = (agency_id, _as_date(month), category, measure)
+                    acc = scores.get(key)
                     if acc is None:
-                        acc = scores[((agency_id, month, category), measure)] = [0, 0, 0.0, 0.0]
+                        acc = scores[key] = [0, 0, 0.0, 0.0]
                     acc[0] += 1
                     if score is not None:
                         acc[1] += 1
                         acc[2] += score
                         acc[3] += score * score
-    ScoreRollup.objects.bulk_create(
+    return answer_cells, {k: tuple(v) for k, v in scores.items()}, rows
+
+
+def _reconcile(
+    model: type[AnswerRollup] | type[ScoreRollup],
+    key_fields: tuple[str, ...],
+    value_fields: tuple[str, ...],
+    wanted: dict[tuple, tuple],
+    agency: Agency | None,
+    batch_size: int,
+) -> None:
+    """Make the model's rows equal `wanted`, writing only the cells that differ."""
+    cell_fields = ("agency_id", "month", "category", *key_fields)
+    table = model.objects.all() if agency is None else model.objects.filter(agency=agency)
+    changed, stale = [], []
+    for pk, *values in table.values_list("pk", *cell_fields, *value_fields).iterator(
+        chunk_size=batch_size
+    ):
+        key = tuple(values[: len(cell_fields)])
+        key = (key[0], _as_date(key[1]), *key[2:])
+        current = tuple(values[len(cell_fields) :])
+        target = wanted.pop(key, None)
+        if target is None:
+            stale.append(pk)
+        elif target != current:
+            changed.append(model(pk=pk, **dict(zip(value_fields, target, strict=True))))
+    for start in range(0, len(stale), batch_size):
+        model.objects.filter(pk__in=stale[start : start + batch_size])._raw_delete(model.objects.db)
+    model.objects.bulk_update(changed, value_fields, batch_size=batch_size)
+    model.objects.bulk_create(
         (
-            ScoreRollup(
-                agency_id=a, month=m, category=c, measure=measure,
-                responses=acc[0], n=acc[1], total=acc[2], total_sq=acc[3],
+            model(
+                **dict(zip(cell_fields, key, strict=True)),
+                **dict(zip(value_fields, v, strict=True)),
             )
-            for ((a, m, c), measure), acc in scores.items()
+            for key, v in wanted.items()
         ),
         batch_size=batch_size,
-    )  # fmt: skip
-    return rows
+    )
+
+
+def _as_date(value: object) -> object:
+    """Months come back as dates from PostgreSQL and as ISO strings from raw SQLite queries."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value

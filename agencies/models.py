@@ -24,6 +24,16 @@ class AgencyQuerySet(models.QuerySet):
         """Agencies that count in national figures: published and not demos."""
         return self.filter(published=True, is_demo=False)
 
+    def search(self, query: str) -> AgencyQuerySet:
+        """Agencies whose name or city contains every word of `query`, or whose state it names."""
+        agencies = self
+        for word in query.split():
+            match = models.Q(name__icontains=word) | models.Q(city__icontains=word)
+            if len(word) == 2:
+                match |= models.Q(state__iexact=word)
+            agencies = agencies.filter(match)
+        return agencies
+
 
 class Agency(models.Model):
     name = models.CharField(_("name"), max_length=200)

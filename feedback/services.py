@@ -1,19 +1,31 @@
-"""Writes that touch several models: issuing codes, submitting feedback, moderating."""
+"""Writes that touch several models: issuing codes, submitting feedback exactly once, moderating."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agencies.cache import agency_data_changed
 from agencies.models import Agency, District
+from surveys.models import Question, Survey
 
 from .codes import code_digest, generate_code
-from .models import CodeBatch, FeedbackCode, ServiceCall
+from .models import (
+    Answer,
+    Category,
+    CodeBatch,
+    Feedback,
+    FeedbackCode,
+    ServiceCall,
+    month_start,
+)
+from .rollups import rollups_add
 
 
 @transaction.atomic
@@ -58,3 +70,146 @@ def codes_issue(
             raise RuntimeError("could not generate a unique code")
         issued.append((code, call))
     return batch, issued
+
+
+class CodeRefused(Exception):
+    """A code that cannot be used; `reason` picks the message shown (and nothing more is said)."""
+
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED = "used"
+    UNPUBLISHED = "unpublished"
+
+    def __init__(self, reason: str, *, agency_id: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.agency_id = agency_id  # set only for USED, to link the thank-you page to the agency
+
+
+@dataclass(frozen=True)
+class Contact:
+    """What the survey page may say about the contact: agency, coarse category and month."""
+
+    code: FeedbackCode
+    category: str
+    month: dt.date
+    verified: bool
+
+
+def code_check(*, code: str, today: dt.date | None = None) -> Contact:
+    """Return the contact a normalised code was issued for, or raise CodeRefused."""
+    today = today or timezone.localdate()
+    record = (
+        FeedbackCode.objects.select_related("agency", "service_call", "batch")
+        .filter(digest=code_digest(code))
+        .first()
+    )
+    if record is None:
+        raise CodeRefused(CodeRefused.UNKNOWN)
+    if not record.agency.published:
+        raise CodeRefused(CodeRefused.UNPUBLISHED)
+    if record.redeemed:
+        raise CodeRefused(CodeRefused.USED, agency_id=record.agency_id)
+    if record.expires_on < today:
+        raise CodeRefused(CodeRefused.EXPIRED)
+    call = record.service_call
+    if call is not None:
+        return Contact(
+            code=record, category=call.category, month=month_start(call.occurred_on), verified=True
+        )
+    # Blank cards and demo codes name no call: the month is the month of the answer.
+    return Contact(code=record, category=Category.OTHER, month=month_start(today), verified=False)
+
+
+def _district(record: FeedbackCode):  # noqa: ANN202
+    if record.service_call is not None:
+        return record.service_call.district
+    return record.batch.district if record.batch is not None else None
+
+
+@transaction.atomic
+def feedback_submit(
+    *,
+    code: str,
+    survey: Survey,
+    answers: Mapping[int, int | None],
+    comment: str = "",
+    publish_consent: bool = False,
+    demographics: Mapping[str, str] | None = None,
+    language: str = "en",
+    today: dt.date | None = None,
+) -> Feedback:
+    """Redeem a code and record its feedback in one transaction, exactly once."""
+    today = today or timezone.localdate()
+    contact = code_check(code=code, today=today)
+    record = contact.code
+    # The claim: a conditional UPDATE. Concurrent submitters of one code serialise on the row
+    # lock; every one after the first re-reads `redeemed=True` and claims nothing. `digest` is
+    # unique in the database, so there is exactly one row to claim.
+    claimed = FeedbackCode.objects.filter(
+        pk=record.pk, redeemed=False, expires_on__gte=today
+    ).update(redeemed=True)
+    if claimed != 1:
+        raise CodeRefused(CodeRefused.USED, agency_id=record.agency_id)
+
+    comment = comment.strip()
+    if not comment:
+        state = Feedback.Moderation.NO_COMMENT
+    elif publish_consent:
+        state = Feedback.Moderation.PENDING
+    else:
+        state = Feedback.Moderation.PRIVATE
+    demographics = demographics or {}
+    call = record.service_call
+    feedback = Feedback.objects.create(
+        agency=record.agency,
+        survey=survey,
+        category=contact.category,
+        district=_district(record),
+        interaction_month=contact.month,
+        submitted_on=today,
+        language=language if language in {"en", "es"} else "en",
+        verified=contact.verified,
+        comment=comment,
+        publish_consent=bool(comment) and publish_consent,
+        moderation_state=state,
+        age_band=demographics.get("age_band", ""),
+        race_ethnicity=demographics.get("race_ethnicity", ""),
+        gender=demographics.get("gender", ""),
+    )
+    if call is not None:
+        feedback.officers.set(call.officers.all())
+    questions = {q.pk: q for q in Question.objects.filter(survey=survey)}
+    rows = Answer.objects.bulk_create(
+        Answer(feedback=feedback, question=questions[qid], value=value)
+        for qid, value in answers.items()
+        if qid in questions
+    )
+    rollups_add(feedback=feedback, answers=rows)
+    agency_id = record.agency_id
+    # robust: the feedback is committed; a failure here must not turn the thank-you into a 500.
+    code_id = record.pk
+    transaction.on_commit(lambda: codes_restamp(agency_id=agency_id, around=code_id), robust=True)
+    transaction.on_commit(lambda: agency_data_changed(agency_id), robust=True)
+    return feedback
+
+
+RESTAMP_WINDOW = 500  # codes on each side (by id: the same print run) rewritten with a claimed one
+
+
+def codes_restamp(*, agency_id: int | None = None, around: int | None = None) -> int:
+    """Rewrite redeemed codes' rows so none shares a transaction id with its feedback.
+
+    PostgreSQL stamps each row with the id of the transaction that wrote it (xmin); right after a
+    submission the claimed code and its feedback carry the same one. After each submission the
+    claimed code and the agency's redeemed codes printed next to it (ids within RESTAMP_WINDOW) are
+    rewritten together in a later transaction, so they share one newer id and the feedback can only
+    be narrowed to that group; `manage.py feedback_unlink` (nightly) rewrites them all at once.
+    Bounded, so a submission's cost does not grow with the agency's history.
+    """
+    codes = FeedbackCode.objects.filter(redeemed=True)
+    if agency_id is not None:
+        codes = codes.filter(agency_id=agency_id)
+    if around is not None:
+        codes = codes.filter(pk__gte=around - RESTAMP_WINDOW, pk__lte=around + RESTAMP_WINDOW)
+    return codes.update(redeemed=True)

@@ -237,6 +237,14 @@ DEMO_STAFF_USERNAME = env.str("DEMO_STAFF_USERNAME", default="trustville-moderat
 DEMO_STAFF_PASSWORD = _raw_env("DEMO_STAFF_PASSWORD", "trustville-demo-2026")
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=180)
 
+# Anonymous feedback flow: rate limits (django-ratelimit syntax, counted on the shared cache),
+# the minimum seconds between showing the survey and accepting it, and the ALTCHA work factor.
+FEEDBACK_RATE_CLIENT = env.str("FEEDBACK_RATE_CLIENT", default="30/h")
+FEEDBACK_RATE_CODE = env.str("FEEDBACK_RATE_CODE", default="20/h")
+FEEDBACK_RATE_AGENCY = env.str("FEEDBACK_RATE_AGENCY", default="600/h")
+FEEDBACK_MIN_SECONDS = env.int("FEEDBACK_MIN_SECONDS", default=3)
+ALTCHA_MAX_NUMBER = env.int("ALTCHA_MAX_NUMBER", default=50000)
+
 # --- E-mail ------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 globals().update(EMAIL_CONFIG)
@@ -251,11 +259,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_codes": {"()": "feedback.logfilters.MaskCodesFilter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_codes"],
+        }
+    },
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # django.request/server log the path; its full request object goes only to mail_admins,
         # which we do not configure, so addresses never reach a log sink.
         "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        # Replaces Django's default "console" (DEBUG) and "mail_admins" handlers: both would
+        # bypass the code mask, and error e-mails would carry the client address and user agent.
+        "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
     },
 }

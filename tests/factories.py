@@ -203,3 +203,24 @@ def feedback_with_answers(
             feedback=fb, question=question, value=(values or {}).get(question.code, 4)
         )
     return fb
+
+
+# --- agency pages ---
+
+
+def agency_with_responses(
+    *, count: int, month: dt.date, value: int = 4, rebuild: bool = True, **agency: object
+) -> Agency:
+    """A published agency with `count` responses in `month`, every answer `value`, rollups built."""
+    from feedback.rollups import rollups_rebuild
+
+    item = AgencyFactory(**agency)
+    for _ in range(count):
+        feedback_with_answers(
+            agency=item,
+            interaction_month=month,
+            values=dict.fromkeys(Question.objects.values_list("code", flat=True), value),
+        )
+    if rebuild:
+        rollups_rebuild(agency=item)
+    return item

@@ -1,0 +1,277 @@
+"""Public pages: directory, Agency Page, methodology — content, the k-rule in words, query budgets."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from agencies.cache import agency_data_changed
+from agencies.pages import current_closed_month
+from feedback.models import Feedback
+from feedback.rollups import rollups_rebuild
+from surveys.disclosure import add_months
+from tests.factories import (
+    AccreditationFactory,
+    AgencyFactory,
+    PolicyFactory,
+    PublicResponseFactory,
+    agency_with_responses,
+    feedback_with_answers,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Queries of an uncached Agency Page: agency, score rollups, answer rollups, questions, national
+# figures, moderation counts, comment count, comment page, policies, accreditations.
+DETAIL_QUERIES = 10
+DIRECTORY_QUERIES = 3  # count, page of agencies, their trust rollups
+
+
+def closed_month(back: int = 0):
+    return add_months(current_closed_month(), -back)
+
+
+def text(response) -> str:
+    """The visible text of a page, whitespace collapsed."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture
+def national(db):
+    """Three published, non-demo agencies with 12 responses each (trust 50, 75, 100)."""
+    return [
+        agency_with_responses(count=12, month=closed_month(2), value=v, name=f"Peer {v}")
+        for v in (3, 4, 5)
+    ]
+
+
+def test_trustville_page_shows_every_element(client, trustville, national):
+    response = client.get(reverse("agencies:detail", args=["trustville"]))
+    assert response.status_code == 200
+    page = text(response)
+    assert trustville.welcome_by in page
+    assert 'href="/f' in response.content.decode()  # Give feedback → the feedback entry
+    assert "Give feedback" in page
+    assert re.search(r"From \d+ people who chose to respond after contact with Trustville", page)
+    for label in ("Voice", "Dignity and respect", "Neutrality", "Trustworthy motives", "Overall"):
+        assert label in page
+    assert "95 % interval" in page
+    assert "The median trust index of the 3 published agencies with enough responses is 75" in (
+        page
+    )
+    assert "Trust index by release block" in page and "<svg" in response.content.decode()
+    assert "Traffic stop" in page and "Welfare check" in page
+    assert "The officer treated me with dignity and respect." in page
+    assert "responded" in page  # a public response under a comment
+    assert "Published" in page and "Withheld" in page
+    assert "Use of Force Policy 300" in page and "CALEA (demo)" in page
+    for name in ("responses_csv", "responses_json", "aggregates_csv", "datapackage"):
+        assert reverse(f"agencies:{name}", args=["trustville"]) in response.content.decode()
+
+
+def test_trustville_page_in_spanish(client, trustville):
+    response = client.get("/agencies/trustville/", HTTP_ACCEPT_LANGUAGE="es")
+    page = text(response)
+    assert '<html lang="es">' in response.content.decode()
+    assert "Dar mi opinión" in page or "Dar su opinión" in page
+    assert "personas que decidieron responder" in page
+    assert "Cómo se construyen las cifras" in page
+
+
+def test_new_agency_with_three_responses_shows_no_figure_and_says_why(client):
+    agency = agency_with_responses(count=3, month=closed_month(1), value=5, name="Newtown PD")
+    response = client.get(agency.get_absolute_url())
+    page = text(response)
+    assert "Not enough responses yet" in page
+    assert "at least 10 people have responded" in page
+    assert "/100" not in page and "95 % interval 1" not in page
+    assert "trust-card" not in response.content.decode()
+    assert "people who chose to respond" not in page
+    assert not re.search(r"\b3 (people|answers|responses)\b", page)
+    listing = text(client.get(reverse("agencies:directory")))
+    assert "Newtown PD" in listing and "Not enough responses yet" in listing
+
+
+def test_responses_in_months_not_closed_yet_are_in_no_figure(client):
+    agency = agency_with_responses(count=30, month=add_months(closed_month(), 1), value=5)
+    page = text(client.get(agency.get_absolute_url()))
+    assert "Not enough responses yet" in page and "/100" not in page
+
+
+def test_a_lone_small_category_is_suppressed_with_its_neighbour(client):
+    agency = agency_with_responses(count=20, month=closed_month(1), value=4)
+    for _ in range(3):
+        feedback_with_answers(agency=agency, interaction_month=closed_month(1), category="other")
+    rollups_rebuild(agency=agency)
+    page = text(client.get(agency.get_absolute_url()))
+    assert "23 people" in page  # the block is shown ...
+    assert "Traffic stop Not enough responses yet" in page  # ... but neither category
+    assert "Other contact Not enough responses yet" in page
+
+
+def test_unpublished_agency_is_not_found(client):
+    agency = AgencyFactory(published=False)
+    assert client.get(agency.get_absolute_url()).status_code == 404
+    assert agency.name not in text(client.get(reverse("agencies:directory")))
+
+
+def test_comments_newest_first_and_paginated_with_responses(client):
+    agency = AgencyFactory()
+    for day in range(1, 13):
+        fb = feedback_with_answers(
+            agency=agency,
+            moderation_state=Feedback.Moderation.PUBLISHED,
+            published_text=f"Comment number {day}",
+            published_on=closed_month().replace(day=day),
+        )
+        if day == 12:
+            PublicResponseFactory(feedback=fb, body="We changed the shift plan.")
+    first = text(client.get(agency.get_absolute_url()))
+    assert first.index("Comment number 12") < first.index("Comment number 11")
+    assert "We changed the shift plan." in first
+    assert "Comment number 2 " not in first and "Page 1 of 2" in first
+    second = text(client.get(agency.get_absolute_url() + "?page=2"))
+    assert "Comment number 2 " in second and "Comment number 12" not in second
+
+
+def test_comments_are_escaped(client):
+    agency = AgencyFactory()
+    feedback_with_answers(
+        agency=agency,
+        moderation_state=Feedback.Moderation.PUBLISHED,
+        published_text="<script>alert(1)</script>",
+        published_on=closed_month(),
+    )
+    body = client.get(agency.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_policies_and_accreditation_are_listed(client):
+    agency = AgencyFactory()
+    PolicyFactory(agency=agency, title="Duty to Intervene 12", kind="duty_to_intervene")
+    AccreditationFactory(agency=agency, body="State Accreditation Board")
+    page = text(client.get(agency.get_absolute_url()))
+    assert "Duty to Intervene 12" in page and "State Accreditation Board" in page
+
+
+def test_directory_search_by_name_city_and_state(client):
+    AgencyFactory(name="Riverside Police", city="Riverside", state="CA")
+    AgencyFactory(name="Lakeside Sheriff", city="Bend", state="OR")
+    url = reverse("agencies:directory")
+    assert "Lakeside Sheriff" in text(client.get(url, {"q": "bend"}))
+    assert "Riverside Police" not in text(client.get(url, {"q": "bend"}))
+    assert "Riverside Police" in text(client.get(url, {"q": "river"}))
+    assert "Lakeside Sheriff" in text(client.get(url, {"q": "or"}))
+    assert "No published agency matches" in text(client.get(url, {"q": "zzz"}))
+
+
+def test_directory_paginates(client):
+    for i in range(25):
+        AgencyFactory(name=f"Agency {i:02d}")
+    first = text(client.get(reverse("agencies:directory")))
+    assert "Agency 00" in first and "Agency 24" not in first and "Page 1 of 2" in first
+    second = text(client.get(reverse("agencies:directory"), {"page": "2"}))
+    assert "Agency 24" in second
+    assert client.get(reverse("agencies:directory"), {"page": "x"}).status_code == 200
+
+
+def test_directory_shows_trust_index_and_n(client, national):
+    page = text(client.get(reverse("agencies:directory")))
+    assert re.search(r"Peer 5 .*? 100 /100 12", page)
+
+
+def test_methodology_explains_the_k_rule(client):
+    page = text(client.get(reverse("agencies:methodology")))
+    assert "at least 10 responses" in page and "release blocks" in page
+
+
+def _grow(agency, count):
+    for _ in range(count):
+        feedback_with_answers(agency=agency, interaction_month=closed_month(1))
+    rollups_rebuild(agency=agency)
+
+
+def test_agency_page_query_count_does_not_grow_with_feedback(
+    client, django_assert_num_queries, national
+):
+    agency = AgencyFactory()
+    PolicyFactory(agency=agency)
+    feedback_with_answers(
+        agency=agency,
+        moderation_state=Feedback.Moderation.PUBLISHED,
+        published_text="Thanks.",
+        published_on=closed_month(),
+    )
+    for size in (12, 60):
+        _grow(agency, size)
+        cache.clear()
+        with django_assert_num_queries(DETAIL_QUERIES):
+            assert client.get(agency.get_absolute_url()).status_code == 200
+
+
+def test_directory_and_methodology_query_counts_are_fixed(client, django_assert_num_queries):
+    for size in (1, 15):
+        for _ in range(size):
+            agency_with_responses(count=2, month=closed_month(1), rebuild=False)
+        for agency in AgencyFactory._meta.model.objects.all():
+            rollups_rebuild(agency=agency)
+        with django_assert_num_queries(DIRECTORY_QUERIES):
+            client.get(reverse("agencies:directory"))
+    with django_assert_num_queries(0):
+        client.get(reverse("agencies:methodology"))
+
+
+def test_rendered_page_is_cached_until_the_agency_data_changes(
+    client, django_assert_num_queries, trustville
+):
+    url = trustville.get_absolute_url()
+    client.get(url)
+    with django_assert_num_queries(1):  # the agency itself; the body comes from the cache
+        cached = client.get(url)
+    assert '<section id="scores"' in cached.content.decode()  # HTML, not escaped text
+    assert "Trustville" in text(cached)
+    agency_data_changed(trustville.pk)
+    with django_assert_num_queries(DETAIL_QUERIES - 1):  # national figures stay cached
+        client.get(url)
+
+
+def test_public_pages_set_no_session_cookie(client, trustville):
+    for url in ("/agencies/", "/agencies/trustville/", "/methodology/"):
+        response = client.get(url)
+        assert "sessionid" not in response.cookies
+
+
+BROKEN_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    }
+}
+
+
+def test_pages_render_when_the_cache_is_down(client, trustville, settings):
+    settings.CACHES = BROKEN_CACHE
+    with pytest.raises(Exception):  # noqa: B017 - the cache really is unreachable
+        cache.get("anything")
+    for url in ("/agencies/", "/agencies/trustville/", "/methodology/"):
+        response = client.get(url)
+        assert response.status_code == 200
+    assert "Trust index" in text(client.get("/agencies/trustville/"))
+
+
+def test_trend_switches_between_12_and_24_months(client):
+    agency = agency_with_responses(count=10, month=closed_month(18), value=2)
+    for _ in range(10):
+        feedback_with_answers(agency=agency, interaction_month=closed_month(2))
+    rollups_rebuild(agency=agency)
+    twelve = client.get(agency.get_absolute_url()).content.decode()
+    twenty_four = client.get(agency.get_absolute_url() + "?trend=24").content.decode()
+    old = f"{closed_month(18):%b %Y}"
+    assert old not in twelve and old in twenty_four
+    assert 'href="?trend=24#trend" aria-current="true"' in twenty_four
+    assert client.get(agency.get_absolute_url() + "?trend=999").status_code == 200

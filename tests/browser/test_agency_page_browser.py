@@ -1,0 +1,45 @@
+import pytest
+
+from agencies.pages import current_closed_month
+from surveys.disclosure import add_months
+from tests.conftest import DESKTOP, PHONE
+from tests.factories import agency_with_responses
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def peers(trustville):
+    """Three real (non-demo) agencies, so that Trustville has a national median to compare with."""
+    month = add_months(current_closed_month(), -2)
+    return [
+        agency_with_responses(count=12, month=month, value=v, name=f"Peer {v} PD", state="KS")
+        for v in (3, 4, 5)
+    ]
+
+
+@pytest.mark.parametrize(("viewport", "size"), [(PHONE, "phone"), (DESKTOP, "desktop")])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_trustville_page_shows_every_element(
+    live_server, browser_page, screenshot, peers, viewport, size, language
+) -> None:
+    page = browser_page(viewport=viewport, javascript=False, locale=language)
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server.url}]
+    )
+    page.goto(live_server.url + "/agencies/trustville/")
+    assert page.locator("html").get_attribute("lang") == language
+    assert page.locator(".trust-card .big-number").is_visible()
+    assert page.locator("#trend svg circle").count() >= 6
+    assert page.locator("#comparison svg").is_visible()
+    assert page.locator(".comment").count() == 10
+    assert page.locator(".response").count() >= 1
+    feedback = page.locator(".give-feedback a")
+    assert feedback.get_attribute("href").startswith("/f")
+    word = {"en": "Trust index", "es": "Índice de confianza"}[language]
+    assert word in page.locator("#scores").text_content()
+    path = screenshot(page, f"agency-trustville-{size}-{language}")
+    assert path.stat().st_size > 20_000

@@ -87,7 +87,7 @@ class Browser:
     """One visitor: cookies kept between requests to one server on 127.0.0.1."""
 
     port: int
-    timeout: float = 10
+    timeout: float = 30
     cookies: dict[str, str] = field(default_factory=dict)
 
     def request(

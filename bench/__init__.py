@@ -1,0 +1,1 @@
+"""Benchmark, load and fault scripts of issue 7 (not in the test suite); see docs/performance.md."""

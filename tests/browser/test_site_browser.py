@@ -15,8 +15,7 @@ from django.urls import reverse
 
 from agencies.models import Agency
 from surveys.models import Survey
-from tests.conftest import DESKTOP, PHONE, load_trustville
-from tests.feedback.conftest import ensure_standard_survey
+from tests.conftest import DESKTOP, PHONE, ensure_standard_survey, load_trustville
 
 # reset_sequences: after an earlier test's flush, survey v1 is reinstalled with the same keys the
 # Trustville fixture refers to.

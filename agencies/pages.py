@@ -155,7 +155,7 @@ def agency_context(
                 stacked_bar(dist.shares, (*SCALE, DOES_NOT_APPLY)) if dist else [],
             )
         )
-    national = reads.national_trust(closed)
+    national = reads.national_trust(closed, demo=agency.is_demo)
     trust = figures.trust
     comparison = compare(trust.value, national) if trust else None
     trend_first = headline_range(closed, trend_months)[0]

@@ -59,9 +59,15 @@ def answer_rows(agency: Agency) -> list[AnswerRow]:
     ]
 
 
-def _trust_by_agency(agencies: Iterable[int] | None, closed: dt.date) -> dict[int, list[ScoreRow]]:
+def _trust_by_agency(
+    agencies: Iterable[int] | None, closed: dt.date, *, demo: bool = False
+) -> dict[int, list[ScoreRow]]:
     rollups = ScoreRollup.objects.filter(measure=TRUST, month__lte=closed)
-    if agencies is None:
+    if agencies is None and demo:
+        # The demo's own pool: its fictional sample agencies, published or not. Real agencies are
+        # never compared with them, and they never enter the national figures.
+        rollups = rollups.filter(agency__is_demo=True)
+    elif agencies is None:
         rollups = rollups.filter(agency__published=True, agency__is_demo=False)
     else:
         rollups = rollups.filter(agency_id__in=list(agencies))
@@ -83,14 +89,17 @@ def trust_for(agency_ids: Iterable[int], closed: dt.date) -> dict[int, Estimate 
     return {a: headline_trust(rows.get(a, []), k=k_min(), closed=closed) for a in agency_ids}
 
 
-def national_trust(closed: dt.date) -> dict[int, float]:
-    """Headline trust index of every published non-demo agency with enough responses."""
-    key = f"national-trust:{closed:%Y-%m}:{k_min()}"
+def national_trust(closed: dt.date, *, demo: bool = False) -> dict[int, float]:
+    """Headline trust index of every published non-demo agency with enough responses.
+
+    With `demo`, the pool is the demo agencies instead (see `_trust_by_agency`).
+    """
+    key = f"national-trust:{'demo' if demo else 'all'}:{closed:%Y-%m}:{k_min()}"
     cached = cache_get(key)
     if isinstance(cached, dict):
         return cached
     values = {}
-    for agency_id, rows in _trust_by_agency(None, closed).items():
+    for agency_id, rows in _trust_by_agency(None, closed, demo=demo).items():
         estimate = headline_trust(rows, k=k_min(), closed=closed)
         if estimate is not None:
             values[agency_id] = estimate.value

@@ -326,10 +326,17 @@ def build_trustville(spec: DemoSpec) -> list[object]:
         )
 
     decisions, responses = _moderate(rng, feedback_rows)
-    rollups_rebuild(agency=agency)
+    peers = _build_peers(rng, survey, questions, months, feedback_pk, answer_pk)
+    demo_agencies = [agency, *peers]
+    for each in demo_agencies:
+        rollups_rebuild(agency=each)
     # auto_now stamps would make every regeneration differ; pin them to the end of the demo year.
     stamp = dt.datetime.combine(months[-1], dt.time(12), tzinfo=dt.UTC)
-    Agency.objects.filter(pk=agency.pk).update(created_at=stamp, updated_at=stamp)
+    Agency.objects.filter(pk__in=[a.pk for a in demo_agencies]).update(
+        created_at=stamp, updated_at=stamp
+    )
+    for each in peers:
+        each.refresh_from_db()
     ServiceCall.objects.filter(agency=agency).update(created_at=stamp)
     CodeBatch.objects.filter(agency=agency).update(created_at=stamp)
     ModerationDecision.objects.filter(feedback__agency=agency).update(decided_at=stamp)
@@ -345,19 +352,89 @@ def build_trustville(spec: DemoSpec) -> list[object]:
     objects += list(Feedback.objects.filter(agency=agency).order_by("pk"))
     objects += list(Answer.objects.filter(feedback__agency=agency).order_by("pk"))
     objects += decisions + responses
+    for peer in peers:
+        objects.append(peer)
+        objects += list(Feedback.objects.filter(agency=peer).order_by("pk"))
+        objects += list(Answer.objects.filter(feedback__agency=peer).order_by("pk"))
     # Rollup pks come from database sequences, which a rolled-back transaction does not rewind on
     # PostgreSQL: number them here so the fixture is the same on every database.
-    answer_rollups = AnswerRollup.objects.filter(agency=agency).order_by(
-        "month", "category", "question__order", "value"
+    answer_rollups = AnswerRollup.objects.filter(agency__in=demo_agencies).order_by(
+        "agency", "month", "category", "question__order", "value"
     )
-    score_rollups = ScoreRollup.objects.filter(agency=agency).order_by(
-        "month", "category", "measure"
+    score_rollups = ScoreRollup.objects.filter(agency__in=demo_agencies).order_by(
+        "agency", "month", "category", "measure"
     )
     for rollups in (answer_rollups, score_rollups):
         for pk, row in enumerate(rollups, start=1):
             row.pk = pk
             objects.append(row)
     return objects
+
+
+# Fictional sample agencies, unpublished and marked demo: they exist only so that the demo's
+# "compared with other agencies" section has a pool. Real agencies are never compared with them,
+# and demo agencies never count in national figures.
+PEERS = [
+    ("Sample County Sheriff's Office (demo sample)", "demo-sample-county", "Sample County", 47.0),
+    ("Maple Falls Police Department (demo sample)", "demo-maple-falls", "Maple Falls", 55.0),
+    ("Riverbend Police Department (demo sample)", "demo-riverbend", "Riverbend", 63.0),
+    ("Cedar Grove Police Department (demo sample)", "demo-cedar-grove", "Cedar Grove", 68.0),
+]
+
+
+def _build_peers(
+    rng: random.Random,
+    survey: Survey,
+    questions: list,
+    months: list[dt.date],
+    feedback_pk: int,
+    answer_pk: int,
+) -> list[Agency]:
+    """Create the sample peer agencies with a year of plain responses (no codes, no comments)."""
+    peers: list[Agency] = []
+    categories = list(CATEGORY_WEIGHT)
+    weights = [CATEGORY_WEIGHT[c] for c in categories]
+    for offset, (name, slug, city, base) in enumerate(PEERS, start=2):
+        peer = Agency.objects.create(
+            pk=offset,
+            name=name,
+            slug=slug,
+            city=city,
+            state="KS",
+            timezone="America/Chicago",
+            published=False,
+            is_demo=True,
+        )
+        peers.append(peer)
+        answers: list[Answer] = []
+        for month in months:
+            for _ in range(rng.randint(6, 9)):  # release blocks merge months up to k
+                feedback_pk += 1
+                category = rng.choices(categories, weights)[0]
+                latent = base + CATEGORY_EFFECT[category] + rng.gauss(0, 18)
+                day = month + dt.timedelta(days=rng.randrange(28))
+                fb = Feedback.objects.create(
+                    pk=feedback_pk,
+                    agency=peer,
+                    survey=survey,
+                    category=category,
+                    interaction_month=month,
+                    submitted_on=day,
+                    language="es" if rng.random() < 0.15 else "en",
+                    verified=True,
+                )
+                for question in questions:
+                    answer_pk += 1
+                    answers.append(
+                        Answer(
+                            pk=answer_pk,
+                            feedback=fb,
+                            question=question,
+                            value=_answer(rng, latent + PILLAR_OFFSET[question.pillar]),
+                        )
+                    )
+        Answer.objects.bulk_create(answers)
+    return peers
 
 
 def _add_comment(rng: random.Random, fb: Feedback, latent: float, month_index: int) -> None:

@@ -89,17 +89,22 @@ def _refuse_foreign_rows(objects: list[dict]) -> None:
 
 @transaction.atomic
 def demo_reset(*, fixture: Path | str = DEFAULT_FIXTURE) -> Agency:
-    """Delete everything of the fixture's demo agency and load the fixture again, all or nothing."""
+    """Delete everything of the fixture's demo agencies and load the fixture again, all or nothing.
+
+    The fixture holds the published demo agency (the first) and its unpublished sample peers.
+    """
     fixture = Path(fixture)
     objects = _fixture_objects(fixture)
     agency_rows = [o for o in objects if o["model"] == "agencies.agency"]
-    if len(agency_rows) != 1 or not agency_rows[0]["fields"].get("is_demo"):
-        raise FixtureClash("the fixture must hold exactly one agency, marked is_demo")
+    if not agency_rows or not all(row["fields"].get("is_demo") for row in agency_rows):
+        raise FixtureClash("every agency in the fixture must be marked is_demo")
     slug = agency_rows[0]["fields"]["slug"]
-    old = Agency.objects.filter(slug=slug).first()
-    if old is not None:
+    for row in agency_rows:
+        old = Agency.objects.filter(slug=row["fields"]["slug"]).first()
+        if old is None:
+            continue
         if not old.is_demo:
-            raise FixtureClash(f"agency {slug!r} exists and is not a demo agency")
+            raise FixtureClash(f"agency {old.slug!r} exists and is not a demo agency")
         Feedback.objects.filter(agency=old).delete()  # Feedback protects its agency
         old.delete()  # cascades: calls, codes, batches, districts, officers, rollups, memberships
     _refuse_foreign_rows(objects)

@@ -74,8 +74,8 @@ def test_rebuild_rollups_command_repairs_damage_and_reports_progress(trustville)
     out = StringIO()
     call_command("rebuild_rollups", stdout=out)
     assert_equal(trustville)
-    assert "[1/1] trustville:" in out.getvalue()
-    assert "Rebuilt rollups of 1 agencies" in out.getvalue()
+    assert "[1/5] trustville:" in out.getvalue()  # Trustville and its 4 sample peers
+    assert "Rebuilt rollups of 5 agencies" in out.getvalue()
     before = stored(trustville)
     call_command("rebuild_rollups", "--agency", "trustville", stdout=StringIO())
     assert stored(trustville) == before  # idempotent

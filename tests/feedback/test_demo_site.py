@@ -83,7 +83,7 @@ def test_reset_demo_restores_the_fixture_and_leaves_the_rest_alone(settings) -> 
     """One test, two resets: loading the fixture is the slow part (~10 s each)."""
     moderator = UserFactory(username=settings.DEMO_STAFF_USERNAME)
     call_command("reset_demo")
-    demo = Agency.objects.get(is_demo=True)
+    demo = Agency.objects.get(is_demo=True, published=True)
     real = AgencyFactory(is_demo=False, published=True)
     real_code = FeedbackCode.objects.create(
         digest="f" * 64, agency=real, expires_on=dt.date(2030, 1, 1)
@@ -108,7 +108,9 @@ def test_reset_demo_restores_the_fixture_and_leaves_the_rest_alone(settings) -> 
     assert Agency.objects.filter(pk=real.pk, is_demo=False).exists()
     assert FeedbackCode.objects.filter(pk=real_code.pk).exists()
     # The agency the demo moderator belonged to was replaced; the membership follows it.
-    assert Membership.objects.get(user=moderator).agency == Agency.objects.get(is_demo=True)
+    assert Membership.objects.get(user=moderator).agency == Agency.objects.get(
+        is_demo=True, published=True
+    )
 
 
 @pytest.mark.django_db

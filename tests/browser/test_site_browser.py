@@ -118,6 +118,8 @@ def test_form_error_states_have_no_axe_violations_and_focus_the_summary(
     page.get_by_role("button", name="Send the request").click()
     page.wait_for_load_state()
     assert page.locator(".error-summary").is_visible()
+    # Focus lands on the summary without any script (autofocus), so it is read out first.
+    assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.get_by_label("Agency name").input_value() == "Springfield Police Department"
     assert_no_axe_violations(page)
 

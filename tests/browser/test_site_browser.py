@@ -13,14 +13,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
-from agencies.models import Agency
-from surveys.models import Survey
-from tests.conftest import DESKTOP, PHONE, load_trustville
-from tests.feedback.conftest import ensure_standard_survey
+from tests.conftest import DESKTOP, PHONE
 
-# reset_sequences: after an earlier test's flush, survey v1 is reinstalled with the same keys the
-# Trustville fixture refers to.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, reset_sequences=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = Axe()
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
@@ -75,15 +70,6 @@ def watch_requests(page: object, origin: str) -> list[str]:
 
     page.on("request", check)
     return foreign
-
-
-@pytest.fixture
-def trustville(transactional_db: None) -> Agency:
-    """Trustville, loaded even after an earlier transactional test's flush removed survey v1."""
-    if not Survey.objects.filter(is_current=True).exists():
-        ensure_standard_survey()
-    load_trustville()
-    return Agency.objects.get(slug="trustville")
 
 
 @pytest.fixture

@@ -13,13 +13,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
-from agencies.models import Agency
-from surveys.models import Survey
-from tests.conftest import DESKTOP, PHONE, ensure_standard_survey, load_trustville
+from tests.conftest import DESKTOP, PHONE
 
-# reset_sequences: after an earlier test's flush, survey v1 is reinstalled with the same keys the
-# Trustville fixture refers to.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, reset_sequences=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = Axe()
 VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
@@ -77,15 +73,6 @@ def watch_requests(page: object, origin: str) -> list[str]:
 
 
 @pytest.fixture
-def trustville(transactional_db: None) -> Agency:
-    """Trustville, loaded even after an earlier transactional test's flush removed survey v1."""
-    if not Survey.objects.filter(is_current=True).exists():
-        ensure_standard_survey()
-    load_trustville()
-    return Agency.objects.get(slug="trustville")
-
-
-@pytest.fixture
 def no_captcha(settings: object) -> None:
     settings.CAPTCHA_BACKEND = "none"
     settings.FEEDBACK_MIN_SECONDS = 0
@@ -117,6 +104,8 @@ def test_form_error_states_have_no_axe_violations_and_focus_the_summary(
     page.get_by_role("button", name="Send the request").click()
     page.wait_for_load_state()
     assert page.locator(".error-summary").is_visible()
+    # Focus lands on the summary without any script (autofocus), so it is read out first.
+    assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.get_by_label("Agency name").input_value() == "Springfield Police Department"
     assert_no_axe_violations(page)
 

@@ -136,3 +136,61 @@ def trustville(db: None) -> object:
 
     load_trustville()
     return Agency.objects.get(slug="trustville")
+
+
+# --- staff workspace ---
+
+
+def restore_survey_v1() -> None:
+    """Recreate survey v1 under the primary keys fixtures/trustville.json refers to.
+
+    A transactional test's flush removes the data migration's rows, and serialized_rollback does
+    not restore them reliably while Playwright's event loop runs in the test thread. Reinstalling
+    through the migration would give new keys; the fixture needs survey 1 and questions 1–10.
+    """
+    import datetime as dt
+    import importlib
+
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    from surveys.models import Question, Survey
+
+    if Survey.objects.filter(pk=1, version=1).exists():
+        return
+    migration = importlib.import_module("surveys.migrations.0002_install_standard_survey_v1")
+    Question.objects.filter(survey__version=1).delete()
+    Survey.objects.filter(version=1).delete()
+    survey = Survey.objects.create(
+        pk=1,
+        version=1,
+        title="Post-contact procedural justice survey",
+        introduced_on=dt.date(2026, 1, 1),
+        is_current=True,
+    )
+    Question.objects.bulk_create(
+        Question(
+            pk=order,
+            survey=survey,
+            code=item["code"],
+            pillar=item["pillar"],
+            order=order,
+            text_en=item["text_en"],
+            text_es=item["text_es"],
+            scale=item.get("scale", "agree"),
+            is_satisfaction=item.get("is_satisfaction", False),
+        )
+        for order, item in enumerate(migration.STANDARD_V1, start=1)
+    )
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Survey, Question]):
+            cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def _survey_v1_in_transactional_tests(request: pytest.FixtureRequest) -> None:
+    """Every transactional test starts with survey v1, whatever an earlier test flushed."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        restore_survey_v1()

@@ -134,20 +134,17 @@ def trustville(db: None) -> object:
     """The Trustville demo agency, as fixtures/trustville.json defines it."""
     from agencies.models import Agency
 
+    ensure_standard_survey()  # an earlier transactional test may have flushed it
     load_trustville()
     return Agency.objects.get(slug="trustville")
 
 
-# --- staff workspace ---
+# --- feedback ---
 
 
-def restore_survey_v1() -> None:
-    """Recreate survey v1 under the primary keys fixtures/trustville.json refers to.
-
-    A transactional test's flush removes the data migration's rows, and serialized_rollback does
-    not restore them reliably while Playwright's event loop runs in the test thread. Reinstalling
-    through the migration would give new keys; the fixture needs survey 1 and questions 1–10.
-    """
+def ensure_standard_survey() -> None:
+    """Reinstall survey v1, with the ids migrate gives it, if a transactional test's flush removed
+    it (it comes from a data migration; Trustville's answers point at those ids)."""
     import datetime as dt
     import importlib
 
@@ -156,11 +153,9 @@ def restore_survey_v1() -> None:
 
     from surveys.models import Question, Survey
 
-    if Survey.objects.filter(pk=1, version=1).exists():
+    if Survey.objects.filter(version=1).exists():
         return
     migration = importlib.import_module("surveys.migrations.0002_install_standard_survey_v1")
-    Question.objects.filter(survey__version=1).delete()
-    Survey.objects.filter(version=1).delete()
     survey = Survey.objects.create(
         pk=1,
         version=1,
@@ -168,29 +163,21 @@ def restore_survey_v1() -> None:
         introduced_on=dt.date(2026, 1, 1),
         is_current=True,
     )
-    Question.objects.bulk_create(
-        Question(
+    for order, item in enumerate(migration.STANDARD_V1, start=1):
+        Question.objects.create(
             pk=order,
             survey=survey,
-            code=item["code"],
-            pillar=item["pillar"],
             order=order,
-            text_en=item["text_en"],
-            text_es=item["text_es"],
             scale=item.get("scale", "agree"),
             is_satisfaction=item.get("is_satisfaction", False),
+            **{k: item[k] for k in ("code", "pillar", "text_en", "text_es")},
         )
-        for order, item in enumerate(migration.STANDARD_V1, start=1)
-    )
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [Survey, Question]):
             cursor.execute(sql)
 
 
-@pytest.fixture(autouse=True)
-def _survey_v1_in_transactional_tests(request: pytest.FixtureRequest) -> None:
-    """Every transactional test starts with survey v1, whatever an earlier test flushed."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
-        request.getfixturevalue("transactional_db")
-        restore_survey_v1()
+@pytest.fixture
+def standard_survey(db: None) -> None:
+    """Survey v1 present even after an earlier transactional test flushed the database."""
+    ensure_standard_survey()

@@ -6,7 +6,6 @@ import a CAD CSV with a bad row; and fail to reach another agency's record.
 
 import datetime as dt
 import re
-from importlib import import_module
 
 import pytest
 from django.conf import settings
@@ -23,48 +22,7 @@ COMMENT = "Officer Dana Whitfield was patient with me. Call me at 555-123-4567 i
 
 
 @pytest.fixture
-def survey_v1(transactional_db):
-    """Survey v1 with the primary keys fixtures/trustville.json refers to.
-
-    An earlier transactional test's flush removes the data migration's rows; reinstalling them
-    would give new keys, so they are recreated with the original ones.
-    """
-    from django.core.management.color import no_style
-    from django.db import connection
-
-    from surveys.models import Question, Survey
-
-    if Survey.objects.filter(pk=1, version=1).exists():
-        return
-    migration = import_module("surveys.migrations.0002_install_standard_survey_v1")
-    Question.objects.all().delete()
-    Survey.objects.all().delete()
-    survey = Survey.objects.create(
-        pk=1,
-        version=1,
-        title="Post-contact procedural justice survey",
-        introduced_on=dt.date(2026, 1, 1),
-        is_current=True,
-    )
-    for order, item in enumerate(migration.STANDARD_V1, start=1):
-        Question.objects.create(
-            pk=order,
-            survey=survey,
-            code=item["code"],
-            pillar=item["pillar"],
-            order=order,
-            text_en=item["text_en"],
-            text_es=item["text_es"],
-            scale=item.get("scale", "agree"),
-            is_satisfaction=item.get("is_satisfaction", False),
-        )
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Survey, Question]):
-            cursor.execute(sql)
-
-
-@pytest.fixture
-def demo(survey_v1, trustville, live_server, settings):
+def demo(trustville, live_server, settings):
     settings.SITE_URL = live_server.url
     call_command("setup_demo", "--codes", "1", stdout=open("/dev/null", "w"))  # noqa: SIM115
     elsewhere = DistrictFactory(agency=AgencyFactory(name="Zebulon Police"), name="Zebulon North")

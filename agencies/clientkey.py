@@ -1,4 +1,4 @@
-"""Rate limits for the public site's forms, keyed without ever storing a client address.
+"""Client keys for rate limits, shared by every public form, without ever storing an address.
 
 The client key is an HMAC of the client address under a secret that rotates daily and lives only
 in the shared cache (PRIVACY.md), so no counter, log or database row holds an address. The address
@@ -9,6 +9,7 @@ django-ratelimit, so they hold across workers.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import ipaddress
@@ -16,44 +17,83 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest
-from django.utils import timezone
 from django_ratelimit.core import get_usage
 
-SECRET_TTL = 26 * 3600  # a day, plus slack for clock skew between workers
+try:  # redis is optional on a laptop (local-memory cache)
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover
+    RedisError = OSError  # type: ignore[misc,assignment]
+
+SECRET_KEY_PREFIX = "rl-secret:"  # noqa: S105 - a cache key prefix
+SECRET_TTL = 26 * 60 * 60  # a day, plus slack for clock skew between workers
+
+
+class LimiterUnavailable(Exception):
+    """The shared cache could not be reached; callers answer 503 and keep the person's input."""
+
+
+def _cache():
+    return caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
 
 
 def client_address(request: HttpRequest) -> str:
-    """The client address as the outermost trusted proxy saw it (REMOTE_ADDR without proxies)."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    count = settings.TRUSTED_PROXY_COUNT
-    if count > 0:
+    """Return the client address: REMOTE_ADDR, or the hop added by the outermost trusted proxy.
+
+    With N trusted proxies, each appends the address it received the request from to
+    X-Forwarded-For, so the client is the N-th entry from the right. Anything further left was
+    written by the client and is ignored, so a forged header cannot change the result. Also the
+    address django-axes counts failed staff sign-ins against (AXES_CLIENT_IP_CALLABLE).
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or ""
+    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    if proxies > 0:
         hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         hops = [h for h in hops if h]
-        # Each trusted proxy appends the address it received from; entries further left were
-        # written by the client and are ignored.
-        if len(hops) >= count:
-            remote = hops[-count]
+        if len(hops) >= proxies:
+            remote = hops[-proxies]
+    return _network(remote)
+
+
+def _network(address: str) -> str:
+    """Normalise an address; an IPv6 client is keyed by its /64, which one household holds."""
     try:
-        ip = ipaddress.ip_address(remote.strip().strip("[]"))
+        ip = ipaddress.ip_address(address.strip().strip("[]"))
     except ValueError:
         return "unknown"
-    if ip.version == 6 and not ip.ipv4_mapped:
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-    return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
+    return str(ip)
 
 
-def _daily_secret() -> bytes:
-    key = f"site:rl-secret:{timezone.now():%Y-%m-%d}"
-    cache.add(key, secrets.token_hex(32), timeout=SECRET_TTL)  # atomic: every worker shares one
-    return str(cache.get(key, "")).encode()
+def daily_secret(today: datetime.date | None = None) -> bytes:
+    """Return today's secret, creating it in the cache if no worker has yet (atomic add)."""
+    today = today or datetime.datetime.now(datetime.UTC).date()
+    key = SECRET_KEY_PREFIX + today.isoformat()
+    cache = _cache()
+    try:
+        value = cache.get(key)
+        if value is None:
+            cache.add(key, secrets.token_hex(32), SECRET_TTL)
+            value = cache.get(key)
+    except (RedisError, OSError) as exc:
+        raise LimiterUnavailable from exc
+    if value is None:  # the cache dropped it at once: refuse rather than key on a guess
+        raise LimiterUnavailable
+    return value.encode()
+
+
+def client_hmac(request: HttpRequest) -> str:
+    """Return HMAC(daily secret, client address): stable for a day, meaningless afterwards."""
+    return hmac.new(daily_secret(), client_address(request).encode(), hashlib.sha256).hexdigest()
 
 
 def client_key(group: str, request: HttpRequest) -> str:
     """django-ratelimit key function: HMAC(daily secret, client address)."""
-    digest = hmac.new(_daily_secret(), client_address(request).encode(), hashlib.sha256)
-    return digest.hexdigest()
+    return client_hmac(request)
 
 
 def everyone(group: str, request: HttpRequest) -> str:

@@ -1,26 +1,10 @@
-"""Staff login helpers: the client address django-axes counts failures against."""
+"""Staff login helpers: the page django-axes shows when a sign-in is locked out."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-
-
-def client_address(request: HttpRequest) -> str:
-    """Return REMOTE_ADDR, or the address the configured number of trusted proxies saw.
-
-    A client can prepend anything to X-Forwarded-For; only the entries our own proxies appended
-    (the last TRUSTED_PROXY_COUNT) are trusted (SECURITY.md 8).
-    """
-    proxies = settings.TRUSTED_PROXY_COUNT
-    remote = request.META.get("REMOTE_ADDR", "")
-    if proxies <= 0:
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    if len(hops) < proxies:
-        return remote
-    return hops[-proxies]
 
 
 def lockout_response(

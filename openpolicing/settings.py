@@ -166,7 +166,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "agencies.staff_login.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "agencies.staff_login.client_address"
+AXES_CLIENT_IP_CALLABLE = "agencies.clientkey.client_address"
 AXES_VERBOSE = False
 # The TOTP issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Open Policing")

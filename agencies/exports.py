@@ -17,14 +17,12 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from feedback.models import Answer, Feedback, ModerationDecision
-from surveys.disclosure import add_months, generalisation, release_blocks
+from surveys.disclosure import add_months, generalisation
 from surveys.models import Question
 
 from . import reads
-from .figures import MEASURES, TRUST, block_cells
+from .figures import MEASURES, block_cells, blocks_of
 from .models import Agency
-
-ID_CHUNK = 900  # below SQLite's historic limit of 999 bound parameters
 
 
 def question_columns() -> list[tuple[str, str, str]]:
@@ -39,11 +37,7 @@ def question_columns() -> list[tuple[str, str, str]]:
 
 def released_through(agency: Agency, closed: dt.date) -> dt.date | None:
     """The last month of the agency's last release block (rows after it are not published)."""
-    counts: dict[dt.date, int] = defaultdict(int)
-    for row in reads.score_rows(agency):
-        if row.measure == TRUST:
-            counts[row.month] += row.responses
-    blocks = release_blocks(counts, k=reads.k_min(), closed_through=closed)
+    blocks = blocks_of(reads.score_rows(agency), k=reads.k_min(), closed=closed)
     return blocks[-1].end if blocks else None
 
 
@@ -74,38 +68,41 @@ def response_rows(agency: Agency, *, closed: dt.date, codes: dict[int, str]) -> 
     classes: dict[tuple[str, str, str, str], list] = defaultdict(list)
     for combo, key in mapping.items():
         classes[key].append(combo)
+    columns = [f"q_{code}" for code in dict.fromkeys(codes.values())]
+    slot = {qid: columns.index(f"q_{code}") for qid, code in codes.items()}
     for key in sorted(classes):
         period, district, category, language = key
-        members = list(
-            feedback.filter(_combo_filter(classes[key])).values_list(
-                "id", "verified", "survey__version", "moderation_state", "published_text"
-            )
-        )
-        answers: dict[int, dict[str, int]] = defaultdict(dict)
-        for start in range(0, len(members), ID_CHUNK):
-            ids = [m[0] for m in members[start : start + ID_CHUNK]]
-            for feedback_id, question_id, value in Answer.objects.filter(
-                feedback_id__in=ids
-            ).values_list("feedback_id", "question_id", "value"):
-                answers[feedback_id][f"q_{codes[question_id]}"] = value or 0
-        rows = []
-        for feedback_id, verified, version, state, text in members:
-            rows.append(
-                {
-                    "agency": agency.slug,
-                    "agency_name": agency.name,
-                    "period": period,
-                    "district": district,
-                    "call_category": category,
-                    "language": language,
-                    "verified": verified,
-                    "survey_version": version,
-                    **answers[feedback_id],
-                    "comment": text if state == Feedback.Moderation.PUBLISHED else "",
-                }
-            )
-        rows.sort(key=lambda r: sorted((f, str(v)) for f, v in r.items()))
-        yield from rows
+        members = feedback.filter(_combo_filter(classes[key]))
+        # One query for the class's answers (joined, no id lists), one for its rows.
+        answers: dict[int, list[int | None]] = {}
+        for feedback_id, question_id, value in (
+            Answer.objects.filter(feedback__in=members)
+            .values_list("feedback_id", "question_id", "value")
+            .order_by()
+        ):
+            answers.setdefault(feedback_id, [None] * len(columns))[slot[question_id]] = value or 0
+        content = []
+        for feedback_id, verified, version, state, text in members.values_list(
+            "id", "verified", "survey__version", "moderation_state", "published_text"
+        ).order_by():
+            values = answers.get(feedback_id) or [None] * len(columns)
+            comment = text if state == Feedback.Moderation.PUBLISHED else ""
+            content.append((verified, version, values, comment))
+        # Ordered by content (None sorts as -1), never by id: position reveals nothing.
+        content.sort(key=lambda c: (c[0], c[1], [-1 if v is None else v for v in c[2]], c[3]))
+        for verified, version, values, comment in content:
+            yield {
+                "agency": agency.slug,
+                "agency_name": agency.name,
+                "period": period,
+                "district": district,
+                "call_category": category,
+                "language": language,
+                "verified": verified,
+                "survey_version": version,
+                **dict(zip(columns, values, strict=True)),
+                "comment": comment,
+            }
 
 
 def aggregate_rows(agency: Agency, *, closed: dt.date) -> Iterator[dict]:

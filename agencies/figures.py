@@ -116,12 +116,27 @@ class Figures:
         return self.measures.get(TRUST)
 
 
-def _blocks(rows: Iterable[ScoreRow], *, k: int, closed: dt.date) -> list[Block]:
+def blocks_of(rows: Iterable[ScoreRow], *, k: int, closed: dt.date) -> list[Block]:
+    """The agency's release blocks up to the closed month."""
     counts: dict[dt.date, int] = defaultdict(int)
     for row in rows:
         if row.measure == TRUST:  # every measure row carries the cell's response count
             counts[row.month] += row.responses
     return release_blocks(counts, k=k, closed_through=closed)
+
+
+Cells = dict[tuple[Block, str], dict[str, Accumulator]]  # (block, measure) -> category -> acc
+
+
+def _cells(rows: Iterable[ScoreRow], blocks: list[Block]) -> Cells:
+    """Accumulators per released block and measure, by call category."""
+    lookup = block_index(blocks)
+    cells: Cells = defaultdict(lambda: defaultdict(Accumulator))
+    for row in rows:
+        block = lookup(row.month)
+        if block is not None:
+            cells[(block, row.measure)][row.category] += Accumulator(row.n, row.total, row.total_sq)
+    return cells
 
 
 def _estimate(acc: Accumulator, k: int) -> Estimate | None:
@@ -139,21 +154,12 @@ def agency_figures(
 ) -> Figures:
     """Compute the page's figures for the 12 months ending with the last closed month."""
     score_rows = list(score_rows)
-    blocks = _blocks(score_rows, k=k, closed=closed)
+    blocks = blocks_of(score_rows, k=k, closed=closed)
     lookup = block_index(blocks)
     first, last = headline_range(closed)
     window = blocks_within(blocks, first=first, last=last)
     in_window = set(window)
-
-    # Per block and measure, accumulators by category.
-    cells: dict[tuple[Block, str], dict[str, Accumulator]] = defaultdict(
-        lambda: defaultdict(Accumulator)
-    )
-    for row in score_rows:
-        block = lookup(row.month)
-        if block is not None:
-            by_cat = cells[(block, row.measure)]
-            by_cat[row.category] += Accumulator(row.n, row.total, row.total_sq)
+    cells = _cells(score_rows, blocks)
 
     def block_total(block: Block, measure: str) -> Accumulator:
         return sum(cells[(block, measure)].values(), Accumulator())
@@ -227,17 +233,8 @@ def agency_figures(
 
 def headline_trust(score_rows: Iterable[ScoreRow], *, k: int, closed: dt.date) -> Estimate | None:
     """The trust index over the headline window (directory rows, national comparison)."""
-    rows = [r for r in score_rows if r.measure == TRUST]
-    blocks = _blocks(rows, k=k, closed=closed)
-    lookup = block_index(blocks)
-    first, last = headline_range(closed)
-    window = set(blocks_within(blocks, first=first, last=last))
-    per_block: dict[Block, Accumulator] = defaultdict(Accumulator)
-    for row in rows:
-        block = lookup(row.month)
-        if block in window:
-            per_block[block] += Accumulator(row.n, row.total, row.total_sq)
-    return _estimate(sum((a for a in per_block.values() if a.n >= k), Accumulator()), k)
+    trust_rows = [r for r in score_rows if r.measure == TRUST]
+    return agency_figures(trust_rows, [], k=k, closed=closed, satisfaction_question_id=None).trust
 
 
 @dataclass(frozen=True)
@@ -269,15 +266,8 @@ class BlockCell:
 def block_cells(score_rows: Iterable[ScoreRow], *, k: int, closed: dt.date) -> list[BlockCell]:
     """Every released (block, category, measure) cell, oldest block first."""
     score_rows = list(score_rows)
-    blocks = _blocks(score_rows, k=k, closed=closed)
-    lookup = block_index(blocks)
-    cells: dict[tuple[Block, str], dict[str, Accumulator]] = defaultdict(
-        lambda: defaultdict(Accumulator)
-    )
-    for row in score_rows:
-        block = lookup(row.month)
-        if block is not None:
-            cells[(block, row.measure)][row.category] += Accumulator(row.n, row.total, row.total_sq)
+    blocks = blocks_of(score_rows, k=k, closed=closed)
+    cells = _cells(score_rows, blocks)
     out = []
     for block in blocks:
         for measure in MEASURES:

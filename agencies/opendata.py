@@ -184,29 +184,51 @@ class _Echo:
         return value
 
 
-def _cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
 def csv_stream(columns: Sequence[Column], rows: Iterable[dict]) -> Iterator[str]:
-    """Yield the header and then one CSV line per row, without holding the rows in memory."""
+    """Yield the header and then one CSV line per row, without holding the rows in memory.
+
+    Every row carries every column; None is written as an empty cell (csv's own rule) and
+    booleans as true/false.
+    """
     writer = csv.writer(_Echo(), lineterminator="\n")
     names = [c.name for c in columns]
-    yield writer.writerow(names)
-    for row in rows:
-        yield writer.writerow([_cell(row.get(name)) for name in names])
+    flags = [i for i, c in enumerate(columns) if c.type == "boolean"]
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(names)
+        for row in rows:
+            values = [row[name] for name in names]
+            for i in flags:
+                values[i] = "true" if values[i] else "false"
+            yield writer.writerow(values)
+
+    return _chunked(lines())
 
 
 def json_stream(rows: Iterable[dict], *, meta: dict) -> Iterator[str]:
-    """Yield a JSON object {meta..., "rows": [...]} one row at a time."""
-    head = json.dumps(meta, ensure_ascii=False)[:-1]  # drop the closing brace
-    yield head + (', "rows": [' if meta else '"rows": [')
-    first = True
-    for row in rows:
-        yield ("\n" if first else ",\n") + json.dumps(row, ensure_ascii=False)
-        first = False
-    yield "\n]}\n"
+    """Yield a JSON object {meta..., "rows": [...]} without holding the rows in memory."""
+
+    def pieces() -> Iterator[str]:
+        head = json.dumps(meta, ensure_ascii=False)[:-1]  # drop the closing brace
+        yield head + (', "rows": [' if meta else '"rows": [')
+        first = True
+        for row in rows:
+            yield ("\n" if first else ",\n") + json.dumps(row, ensure_ascii=False)
+            first = False
+        yield "\n]}\n"
+
+    return _chunked(pieces())
+
+
+def _chunked(pieces: Iterable[str], size: int = 64 * 1024) -> Iterator[str]:
+    """Join small pieces into chunks of about `size` characters (fewer writes per response)."""
+    buffer: list[str] = []
+    length = 0
+    for piece in pieces:
+        buffer.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield "".join(buffer)

@@ -28,11 +28,17 @@ from surveys.scoring import DOES_NOT_APPLY, SCALE, Estimate
 
 from . import reads
 from .cache import agency_cache_version
-from .charts import stacked_bar, trend_chart
+from .charts import Segment, stacked_bar, trend_chart
 from .figures import PILLARS, Figures, agency_figures, closed_through, compare, headline_range
 from .models import Agency
 
 COMMENTS_PER_PAGE = 10
+MODERATED_STATES = [
+    Feedback.Moderation.PUBLISHED,
+    Feedback.Moderation.WITHHELD,
+    Feedback.Moderation.PENDING,
+    Feedback.Moderation.SENSITIVE,
+]
 PAGE_CACHE_SECONDS = 3600  # also bounds how stale the national median in a body can be
 TREND_CHOICES = (12, 24)
 
@@ -52,7 +58,6 @@ def current_closed_month(today: dt.date | None = None) -> dt.date:
 class Row:
     """One labelled figure for a template: the estimate, or None with the reason in words."""
 
-    key: str
     label: str
     estimate: Estimate | None
 
@@ -69,14 +74,14 @@ class Row:
 class ItemRow:
     question: Question
     n: int | None
-    segments: list
-    shares: dict[int, float]
+    segments: list[Segment]
 
 
 def _moderation_counts(agency: Agency, k: int) -> dict | None:
     counts = (
-        Feedback.objects.filter(agency=agency)
-        .exclude(moderation_state__in=[Feedback.Moderation.NO_COMMENT, Feedback.Moderation.PRIVATE])
+        # An IN list (not an exclusion) lets the (agency, moderation_state) index skip the
+        # responses without a comment, so the cost follows the comments, not every response.
+        Feedback.objects.filter(agency=agency, moderation_state__in=MODERATED_STATES)
         .values_list("moderation_state", "withheld_reason")
         .annotate(c=Count("id"))
         .order_by()
@@ -138,10 +143,8 @@ def agency_context(
         trend_months=trend_months,
     )
     labels = dict(Question._meta.get_field("pillar").choices)
-    pillars = [Row(p, labels[p], figures.measures[p]) for p in (*PILLARS, "outcome")]
-    categories = [
-        Row(value, label, figures.categories.get(value)) for value, label in Category.choices
-    ]
+    pillars = [Row(labels[p], figures.measures[p]) for p in (*PILLARS, "outcome")]
+    categories = [Row(label, figures.categories.get(value)) for value, label in Category.choices]
     items = []
     for q in questions:
         dist = figures.distributions.get(q.id)
@@ -150,12 +153,11 @@ def agency_context(
                 q,
                 dist.n if dist else None,
                 stacked_bar(dist.shares, (*SCALE, DOES_NOT_APPLY)) if dist else [],
-                dist.shares if dist else {},
             )
         )
     national = reads.national_trust(closed)
     trust = figures.trust
-    comparison = compare(trust.value if trust else None, national) if trust else None
+    comparison = compare(trust.value, national) if trust else None
     trend_first = headline_range(closed, trend_months)[0]
     return {
         "agency": agency,
@@ -166,12 +168,9 @@ def agency_context(
         "pillars": pillars,
         "categories": categories,
         "items": items,
-        "scale": SCALE,
         "comparison": comparison,
-        "in_national": agency.id in national,
         "trend_months": trend_months,
         "trend_choices": TREND_CHOICES,
-        "trend_first": trend_first,
         "charts": [
             ("wide", trend_chart(figures.trend, first=trend_first, last=closed)),
             ("narrow", trend_chart(figures.trend, first=trend_first, last=closed, width=360)),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 
 from . import exports, opendata, reads
 from .models import Agency
-from .pages import TREND_CHOICES, agency_body, current_closed_month, feedback_entry_url
+from .pages import TREND_CHOICES, agency_body, current_closed_month
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -69,8 +69,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     trend = 24 if request.GET.get("trend") == "24" else TREND_CHOICES[0]
     page = _page_number(request.GET.get("page"))
     body = agency_body(request, agency, comments_page=page, trend_months=trend)
-    context = {"agency": agency, "body": body, "feedback_url": feedback_entry_url()}
-    return render(request, "agencies/detail.html", context)
+    return render(request, "agencies/detail.html", {"agency": agency, "body": body})
 
 
 @require_safe

@@ -31,7 +31,10 @@
       return;
     }
     sending = true;
+    // If the network drops the request, let the person try again after a while.
+    window.setTimeout(function () { sending = false; }, 8000);
   });
+  window.addEventListener("pageshow", function () { sending = false; });
   // Live character count for the comment.
   var comment = document.getElementById("id_comment");
   var limit = document.getElementById("comment_limit");

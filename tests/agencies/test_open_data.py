@@ -162,3 +162,21 @@ def test_all_agencies_files_leave_out_demo_agencies(client, trustville):
         'filename="all-agencies-responses.csv"'
     )
     assert download(client, "datapackage").json()["licenses"][0]["name"] == "CC-BY-4.0"
+
+
+def test_downloads_stream_rows_lazily(client, trustville, monkeypatch):
+    """The first chunk leaves before the rows run out: nothing collects the whole file."""
+    from agencies import views
+
+    row = rows_of(download(client, "responses_csv", "trustville"))[0]
+    typed = {**row, "verified": True}
+
+    def endless(agencies, closed):
+        for _ in range(50_000):
+            yield typed
+        raise AssertionError("the whole file was materialised")
+
+    monkeypatch.setattr(views, "_rows", endless)
+    for name in ("responses_csv", "responses_json"):
+        first = next(iter(download(client, name, "trustville").streaming_content))
+        assert 1_000 < len(first) < 1_000_000

@@ -5,10 +5,24 @@ from surveys.disclosure import add_months
 from tests.conftest import DESKTOP, PHONE
 from tests.factories import agency_with_responses
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, reset_sequences=True)]
+
+
+@pytest.fixture(autouse=True)
+def standard_survey(transactional_db):
+    """Reinstall survey v1 (same ids) when an earlier transactional test flushed it away.
+
+    serialized_rollback did not restore it once ordinary tests had run before in the session.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    from surveys.models import Survey
+
+    if not Survey.objects.exists():
+        migration = importlib.import_module("surveys.migrations.0002_install_standard_survey_v1")
+        migration.install(apps, None)
 
 
 @pytest.fixture

@@ -9,14 +9,10 @@ import pytest
 
 from feedback.models import Feedback
 from surveys.models import Survey
-from tests.conftest import DESKTOP, PHONE
+from tests.conftest import DESKTOP, PHONE, ensure_standard_survey
 from tests.factories import AgencyFactory, FeedbackCodeFactory, ServiceCallFactory
-from tests.feedback.conftest import ensure_standard_survey
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TEXT = {
     "en": {
@@ -36,12 +32,16 @@ TEXT = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _survey() -> None:
+    ensure_standard_survey()  # transactional tests flush the data migration's rows
+
+
 @pytest.fixture
 def setup(settings):
     settings.CAPTCHA_BACKEND = "altcha"
     settings.ALTCHA_MAX_NUMBER = 3000
     settings.FEEDBACK_MIN_SECONDS = 1
-    ensure_standard_survey()  # transactional tests flush the data migration's rows
     agency = AgencyFactory(name="Riverside Police Department", slug="riverside")
     call = ServiceCallFactory(agency=agency, category="welfare_check")
 
@@ -203,3 +203,27 @@ def test_rate_limited_person_sees_when_to_retry_and_keeps_answers(
     assert page.is_checked("#id_q_voice_listened_3")
     screenshot(page, "feedback-phone-en-429")
     assert Feedback.objects.count() == 0
+
+
+def test_a_trustville_demo_code_in_spanish_on_a_phone(
+    live_server, browser_page, screenshot, trustville, settings
+) -> None:
+    from feedback.models import CodeBatch
+    from feedback.services import codes_issue
+
+    settings.CAPTCHA_BACKEND = "altcha"
+    settings.ALTCHA_MAX_NUMBER = 3000
+    settings.FEEDBACK_MIN_SECONDS = 1
+    _, issued = codes_issue(agency=trustville, kind=CodeBatch.Kind.DEMO, count=1)
+    before = Feedback.objects.filter(agency=trustville).count()
+    page = browser_page(viewport=PHONE, locale="es-ES")
+    walk(
+        page,
+        live_server,
+        screenshot,
+        code=issued[0][0],
+        lang="es",
+        name="trustville-phone-es",
+        javascript=True,
+    )
+    assert Feedback.objects.filter(agency=trustville).count() == before + 1

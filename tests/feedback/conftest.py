@@ -22,19 +22,6 @@ def _no_captcha_by_default(settings) -> None:
     settings.FEEDBACK_MIN_SECONDS = 3
 
 
-def ensure_standard_survey() -> None:
-    """Reinstall survey v1 if a transactional test's flush removed it (its data migration)."""
-    import importlib
-
-    from django.apps import apps
-
-    from surveys.models import Survey
-
-    if not Survey.objects.filter(is_current=True).exists():
-        migration = importlib.import_module("surveys.migrations.0002_install_standard_survey_v1")
-        migration.install(apps, None)
-
-
 def cache_dump() -> str:
     """Every key and value in the default cache, as text (local memory or Redis)."""
     from django.core.cache import cache

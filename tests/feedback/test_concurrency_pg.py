@@ -11,8 +11,9 @@ from feedback.codes import normalize_code
 from feedback.models import Answer, Feedback, FeedbackCode
 from feedback.services import CodeRefused, feedback_submit
 from surveys.models import Survey
+from tests.conftest import ensure_standard_survey
 
-from .conftest import CODE, ensure_standard_survey, survey_post
+from .conftest import CODE, survey_post
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 pytestmark = [

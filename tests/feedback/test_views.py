@@ -183,6 +183,7 @@ def test_complete_submission_redirects_to_thanks_and_stores_one_row(client, code
     content = page.content.decode()
     assert "your feedback was received" in content
     assert reverse("feedback:anonymity") in content
+    assert 'href="/agencies/riverside/"' in content  # the agency's results
 
 
 def test_double_submit_shows_thanks_again_without_a_second_row(client, code) -> None:
@@ -522,3 +523,14 @@ def test_database_failure_during_submission_is_a_friendly_503_with_answers_kept(
     assert response.status_code == 503
     assert "Save me</textarea>" in response.content.decode()
     assert not FeedbackCode.objects.get().redeemed
+
+
+@pytest.mark.parametrize("backend", ["none", "altcha"])
+def test_feedback_pages_load_nothing_from_other_hosts(client, code, settings, backend) -> None:
+    settings.CAPTCHA_BACKEND = backend
+    pages = [client.get("/feedback/"), client.get(SURVEY_URL), client.get("/anonymity/")]
+    pages.append(client.post(SURVEY_URL, survey_post(), follow=True))
+    for page in pages:
+        sources = re.findall(r'(?:src|href)="([^"]+)"', page.content.decode())
+        assert sources
+        assert not [s for s in sources if s.startswith(("http:", "https:", "//"))], sources

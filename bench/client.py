@@ -128,6 +128,7 @@ class Submission:
     outcome: str  # accepted | refused | unavailable | error | no-form
     status: int
     responses: list[Response]
+    posted: bool = False  # the outcome is the POST's answer (not the GET's)
 
 
 def submit(
@@ -153,12 +154,12 @@ def submit(
     post = browser.post(action, fill(form, rng, comment))
     responses.append(post)
     if post.status in (302, 303):
-        return Submission("accepted", post.status, responses)
+        return Submission("accepted", post.status, responses, posted=True)
     if post.status == 503:
-        return Submission("unavailable", post.status, responses)
+        return Submission("unavailable", post.status, responses, posted=True)
     if post.status >= 500:
-        return Submission("error", post.status, responses)
-    return Submission("refused", post.status, responses)
+        return Submission("error", post.status, responses, posted=True)
+    return Submission("refused", post.status, responses, posted=True)
 
 
 def safe_get(port: int, path: str) -> Response | None:

@@ -11,6 +11,7 @@ mean of their four procedural-justice pillar scores (those they answered).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -146,8 +147,13 @@ def t_cdf(t: float, df: float) -> float:
     return 1.0 - tail if t >= 0 else tail
 
 
+@functools.lru_cache(maxsize=4096)
 def t_quantile(p: float, df: float) -> float:
-    """Inverse of t_cdf: the t value with P(T <= t) = p (bisection on the exact CDF)."""
+    """Inverse of t_cdf: the t value with P(T <= t) = p (bisection on the exact CDF).
+
+    Memoised: a page asks for the same few (p, df) pairs thousands of times (the national
+    comparison computes an estimate per agency), and the bisection costs ~1 ms.
+    """
     if not 0.0 < p < 1.0:
         raise ValueError("p must be strictly between 0 and 1")
     if df <= 0:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+from surveys import disclosure
+
 
 def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
@@ -22,18 +24,16 @@ def next_month(month: dt.date) -> dt.date:
 def release_blocks(
     counts_by_month: Mapping[dt.date, int], *, k: int, today: dt.date
 ) -> list[tuple[dt.date, dt.date]]:
-    """Return the released blocks as [start, end) month ranges, oldest first."""
-    current = month_of(today)
-    blocks: list[tuple[dt.date, dt.date]] = []
-    start = None
-    pending = 0
-    for month in sorted(m for m in counts_by_month if m < current):
-        start = start or month
-        pending += counts_by_month[month]
-        if pending >= k:
-            blocks.append((start, next_month(month)))
-            start, pending = None, 0
-    return blocks
+    """Return the released blocks as [start, end) month ranges, oldest first.
+
+    The blocks are those of `surveys.disclosure` (one k-rule for public and internal figures);
+    the current month is never released: it is not complete.
+    """
+    last_complete = month_of(month_of(today) - dt.timedelta(days=1))
+    return [
+        (block.start, next_month(block.end))
+        for block in disclosure.release_blocks(counts_by_month, k=k, closed_through=last_complete)
+    ]
 
 
 def release_cutoff(
@@ -49,16 +49,12 @@ def release_cutoff(
 
 
 def suppress_cells(counts: Mapping[object, int], *, k: int) -> set[object]:
-    """Return the keys of a breakdown that may be shown: each ≥ k, and never exactly one hidden.
+    """Return the keys of a breakdown that may be shown (`surveys.disclosure.released_cells`).
 
-    When exactly one non-empty cell would be hidden, the smallest shown cell is hidden too, so that
-    the total minus the shown cells does not reveal it.
+    Each shown cell holds ≥ k, and smaller shown cells are hidden too until the hidden remainder is
+    empty or ≥ k, so the total minus the shown cells never reveals a small group.
     """
-    shown = {key for key, n in counts.items() if n >= k}
-    hidden = [key for key, n in counts.items() if 0 < n < k]
-    if len(hidden) == 1 and shown:
-        shown.discard(min(shown, key=lambda key: (counts[key], str(key))))
-    return shown
+    return disclosure.released_cells(counts, k=k)
 
 
 def breakdown_members(

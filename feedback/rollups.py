@@ -76,7 +76,7 @@ def _upsert(
     q = connection.ops.quote_name
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     sql = (
-        f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "  # noqa: S608 - names are ours
+        f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "  # noqa: S608  # nosec B608 - table and column names come from our models
         f"VALUES {', '.join([one] * len(rows))} "
         f"ON CONFLICT ({', '.join(q(c) for c in conflict)}) DO UPDATE SET "
         + ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in add)
@@ -139,7 +139,7 @@ def _recomputed(
             {where}
             GROUP BY f.agency_id, f.interaction_month, f.category, a.question_id,
                      COALESCE(a.value, 0)
-            """,  # noqa: S608 - table names come from the models, values are parameters
+            """,  # noqa: S608  # nosec B608 - table names come from the models, values are parameters
             params,
         )
         for agency_id, month, *key, count in cur.fetchall():
@@ -154,7 +154,7 @@ def _recomputed(
         ) s ON s.feedback_id = f.id
         {where}
         ORDER BY f.id
-    """  # noqa: S608
+    """  # noqa: S608  # nosec B608 - table names come from the models
     scores: dict[tuple, list] = {}
     rows = 0
     with connection.chunked_cursor() as cur:

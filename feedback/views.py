@@ -112,6 +112,9 @@ def _is_form_post(request: HttpRequest) -> bool:
 def _survey_context(contact: Contact, form: SurveyForm, token: str) -> dict:
     backend = captcha.backend()
     return {
+        # What the empty form's cached markup depends on besides the language (survey.html): the
+        # survey, whose questions are frozen once it is published (a new version is a new survey).
+        "form_cache_key": form.questions[0].survey_id if form.questions else 0,
         "contact": contact,
         "agency": contact.code.agency,
         "category_label": Category(contact.category).label,

@@ -132,6 +132,13 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     if TESTING:
         # Test runs of different checkouts share one Redis: keep their keys apart.
         CACHES["default"]["KEY_PREFIX"] += "-test-" + BASE_DIR.name.lower()
+# The survey's empty-form markup ({% cache %} in templates/feedback/survey.html): the same for every
+# code, so each worker keeps its own copy; nothing personal is ever in it.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "OPTIONS": {"MAX_ENTRIES": 100},
+}
 
 # Sessions exist only for staff who log in to the admin; anonymous visitors never get one.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -5,6 +5,7 @@ import re
 from unittest import mock
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -225,6 +226,41 @@ def test_missing_answers_are_listed_in_a_summary_and_the_rest_is_kept(client, co
     assert not FeedbackCode.objects.get().redeemed
 
 
+def test_the_empty_survey_is_rendered_once_per_language_and_never_holds_answers(
+    client, code
+) -> None:
+    from django.core.cache import caches
+
+    caches["template_fragments"].clear()
+    data = survey_post(age_band="25_44")
+    del data["q_voice_listened"]
+    client.post(SURVEY_URL, data)  # an error: the form holds this person's answers
+    first = client.get(SURVEY_URL).content.decode()
+    from feedback.forms import SurveyForm
+
+    rendered = []
+    real = SurveyForm.pillar_groups
+
+    def counted(form: SurveyForm) -> list:
+        rendered.append(form)
+        return real(form)
+
+    with mock.patch.object(SurveyForm, "pillar_groups", counted):
+        again = client.get(SURVEY_URL).content.decode()  # served from the fragment cache
+        spanish = es(Client()).get(SURVEY_URL).content.decode()
+    assert len(rendered) == 1  # the Spanish questions are rendered, the English ones are not
+    assert _questions(again) == _questions(first) and len(_questions(first)) > 5000
+    assert " checked" not in first.split('name="publish"')[0]  # no one's answers in it
+    assert 'id="id_q_voice_listened_0"' in first
+    assert 'value="25_44" id="id_age_band_1" checked' not in first
+    assert 'lang="es"' in spanish
+
+
+def _questions(html: str) -> str:
+    """The survey's questions and demographics, without the per-request tokens and nonces."""
+    return html[html.index('<section class="pillar">') : html.index('<div class="hp"')]
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -381,12 +417,14 @@ def test_per_agency_ceiling_applies_to_submissions(client, agency, settings) -> 
     assert Feedback.objects.count() == 1
 
 
+# The shared cache is down; the per-worker fragment cache of settings.py is not shared, so it stays.
 REDIS_DOWN = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",
         "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-    }
+    },
+    "template_fragments": django_settings.CACHES["template_fragments"],
 }
 
 

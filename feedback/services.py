@@ -138,10 +138,16 @@ def feedback_submit(
     demographics: Mapping[str, str] | None = None,
     language: str = "en",
     today: dt.date | None = None,
+    contact: Contact | None = None,
 ) -> Feedback:
-    """Redeem a code and record its feedback in one transaction, exactly once."""
+    """Redeem a code and record its feedback in one transaction, exactly once.
+
+    `contact` is what `code_check` returned for this code moments before (the survey view has
+    it); the claim below re-checks what matters (unused, unexpired), so the code is not read twice.
+    """
     today = today or timezone.localdate()
-    contact = code_check(code=code, today=today)
+    if contact is None or contact.code.digest != code_digest(code):
+        contact = code_check(code=code, today=today)
     record = contact.code
     # The claim: a conditional UPDATE. Concurrent submitters of one code serialise on the row
     # lock; every one after the first re-reads `redeemed=True` and claims nothing. `digest` is

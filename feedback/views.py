@@ -198,6 +198,7 @@ def _survey_submit(
             publish_consent=form.publish_consent(),
             demographics=form.demographics(),
             language=(get_language() or "en")[:2],
+            contact=context["contact"],
         )
     except CodeRefused as refusal:
         if refusal.reason == CodeRefused.USED:

@@ -177,3 +177,20 @@ def test_claim_is_conditional_even_if_the_row_was_read_before_it_changed(code) -
         submit()
     assert exc.value.reason == CodeRefused.USED
     assert Feedback.objects.count() == 0
+
+
+def test_a_contact_checked_moments_before_is_not_read_again_but_the_claim_still_guards(
+    agency,
+) -> None:
+    FeedbackCodeFactory(code=CODE, agency=agency)
+    FeedbackCodeFactory(code="0000-0000-0000-1", agency=agency)
+    contact = code_check(code=PLAIN)
+    FeedbackCode.objects.filter(pk=contact.code.pk).update(redeemed=True)  # used meanwhile
+    with pytest.raises(CodeRefused) as refused:
+        submit(contact=contact)
+    assert refused.value.reason == CodeRefused.USED
+    assert Feedback.objects.count() == 0
+    # A contact for another code is never trusted: that code is looked up and used.
+    other = submit(code="0000000000001", contact=contact)
+    assert other.agency == agency
+    assert FeedbackCode.objects.filter(redeemed=True).count() == 2

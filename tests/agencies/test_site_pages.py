@@ -108,3 +108,30 @@ def test_every_page_of_a_demo_agency_carries_the_banner_and_its_page_a_try_butto
     real_page = client.get(real.get_absolute_url()).content.decode()
     assert "demo-banner" not in real_page
     assert reverse("site:demo_try") not in real_page
+
+
+def test_language_link_sets_the_preference_and_returns_to_the_page(client: Client) -> None:
+    page = reverse("site:faq") + "?x=1"
+    response = client.get(reverse("site:language", args=["es"]), {"next": page})
+    assert response.status_code == 302 and response["Location"] == page
+    assert response.cookies["django_language"].value == "es"
+    assert "no-store" in response["Cache-Control"]
+    assert "Preguntas frecuentes" in client.get(reverse("site:faq")).content.decode()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", ""])
+def test_language_link_never_redirects_off_the_site(client: Client, target: str) -> None:
+    response = client.get(reverse("site:language", args=["es"]), {"next": target})
+    assert response["Location"] == "/"
+
+
+def test_language_link_refuses_unknown_languages_and_posts(client: Client) -> None:
+    assert client.get(reverse("site:language", args=["xx"])).status_code == 404
+    assert client.post(reverse("site:language", args=["es"])).status_code == 405
+
+
+@pytest.mark.django_db
+def test_public_pages_offer_the_language_switch_as_a_link_without_a_form(client: Client) -> None:
+    body = client.get(reverse("site:faq") + "?a=1&b=2").content.decode()
+    assert 'href="/language/es/?next=/faq/%3Fa%3D1%26b%3D2"' in body
+    assert 'class="lang-switch"' in body and "csrfmiddlewaretoken" not in body

@@ -148,10 +148,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 def language(request: HttpRequest, code: str) -> HttpResponse:
     """Switch the interface language with a plain link, then go back to the page.
 
-    A GET link rather than Django's POST set_language: public pages carry no CSRF token, so they
-    can be cached whole and served to everyone (SECURITY.md 5 holds: every POST is still checked).
-    Choosing a language changes no data, only this browser's preference cookie; a forged link
-    could at most show someone the other language, with the switch back on every page.
+    Pages cached whole (the Agency Page) offer this GET link instead of Django's POST set_language,
+    so they carry no CSRF token and one stored copy serves everyone; every POST is still checked
+    (SECURITY.md 5). Choosing a language changes no data, only this browser's preference cookie: a
+    forged link could at most show someone the other language, with the switch back on every page.
+    Pages whose address holds a feedback code keep the POST form, so a code never travels in a
+    query string.
     """
     if code not in dict(settings.LANGUAGES):
         raise Http404

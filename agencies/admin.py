@@ -27,23 +27,27 @@ from .services import InterestNotApprovable, agency_interest_approve
 class PublicDataAdmin(AgencyScopedAdmin):
     """An admin whose records appear on the Agency Page: a save makes the page stale."""
 
-    def _changed(self, obj) -> None:
+    def _changed(self, obj, *, gone: str = "") -> None:
         agency_id = obj.pk if isinstance(obj, Agency) else obj.agency_id
-        transaction.on_commit(lambda: agency_data_changed(agency_id))
+        # Cached pages are found by slug: a renamed or deleted agency's old address must go
+        # stale too, or it would keep serving its page from the cache.
+        extra = {"slugs": [gone]} if gone else {}
+        transaction.on_commit(lambda: agency_data_changed(agency_id, **extra))
 
     def save_model(self, request, obj, form, change) -> None:
+        renamed = isinstance(obj, Agency) and change and form.initial.get("slug", obj.slug)
         super().save_model(request, obj, form, change)
-        self._changed(obj)
+        self._changed(obj, gone=renamed if renamed and renamed != obj.slug else "")
 
     def delete_model(self, request, obj) -> None:
         super().delete_model(request, obj)
-        self._changed(obj)
+        self._changed(obj, gone=obj.slug if isinstance(obj, Agency) else "")
 
     def delete_queryset(self, request, queryset) -> None:
         objects = list(queryset)
         super().delete_queryset(request, queryset)
         for obj in objects:
-            self._changed(obj)
+            self._changed(obj, gone=obj.slug if isinstance(obj, Agency) else "")
 
 
 @admin.register(Agency)

@@ -237,6 +237,46 @@ def headline_trust(score_rows: Iterable[ScoreRow], *, k: int, closed: dt.date) -
     return agency_figures(trust_rows, [], k=k, closed=closed, satisfaction_question_id=None).trust
 
 
+def headline_trust_values(
+    rows: Iterable[tuple[int, dt.date, int, int, float]], *, k: int, closed: dt.date
+) -> dict[int, float]:
+    """The headline trust index of many agencies, point estimates only (the national pool).
+
+    `rows` are (agency, month, responses, n, total) of the trust measure summed over categories,
+    ordered by agency then month. The same release blocks, window and k-rule as `agency_figures`
+    (equal to `headline_trust(...).value`), in one pass without intervals or objects: the pool only
+    needs each agency's mean, and it is computed over every agency at once.
+    """
+    first, last = headline_range(closed)
+    values: dict[int, float] = {}
+    agency = None
+    running = block_n = window_n = 0
+    block_total = window_total = 0.0
+    start = None
+    for agency_id, month, responses, n, total in rows:
+        if agency_id != agency:
+            if agency is not None and window_n >= k:
+                values[agency] = window_total / window_n
+            agency, running, block_n, window_n = agency_id, 0, 0, 0
+            block_total = window_total = 0.0
+            start = None
+        if responses <= 0 or month > closed:
+            continue
+        if start is None:
+            start = month
+        running += responses
+        block_n += n
+        block_total += total
+        if running >= k:  # a release block ends here
+            if start >= first and month <= last and block_n >= k:
+                window_n += block_n
+                window_total += block_total
+            running, block_n, block_total, start = 0, 0, 0.0, None
+    if agency is not None and window_n >= k:
+        values[agency] = window_total / window_n
+    return values
+
+
 @dataclass(frozen=True)
 class Comparison:
     median: float

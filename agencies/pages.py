@@ -1,9 +1,12 @@
-"""The Agency Page: gather its rollups and records, compute its figures, cache the rendered body.
+"""The Agency Page: gather its rollups and records, compute its figures, cache the rendered page.
 
-The rendered body is cached on the shared cache under the agency's cache version
-(agencies/cache.py), so any change that bumps the version (new feedback, moderation, a public
-response, a profile edit) makes every cached copy stale at once. The outer page (header, language
-switch with its CSRF token) is rendered per request around the cached body.
+The whole rendered page is cached on the shared cache by slug, language, month and options, and
+stored with the agency's cache version (agencies/cache.py): a request reads both in one round
+trip and, when they match, is answered without a query or a template. Any change that bumps the
+version (moderation, a public response, a profile edit, new feedback that shows) makes every cached
+copy stale at once. Nothing per request is in the cached HTML: no CSRF token (the language switch
+is a link), no CSP nonce (no inline script or style); headers are still added per request by the
+middleware. The demo agency's page has a CSRF-protected "Try it" form, so only its body is cached.
 """
 
 from __future__ import annotations
@@ -12,33 +15,29 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
 
-from feedback.models import Category, Feedback
+from feedback.models import Category, Feedback, ModerationRollup
 from surveys.disclosure import released_cells
 from surveys.models import Question
 from surveys.scoring import DOES_NOT_APPLY, SCALE, Estimate
 
 from . import reads
-from .cache import agency_cache_version
+from .cache import agency_cache_version, version_key
 from .charts import Segment, stacked_bar, trend_chart
 from .figures import PILLARS, Figures, agency_figures, closed_through, compare, headline_range
 from .models import Agency
 
 COMMENTS_PER_PAGE = 10
-MODERATED_STATES = [
-    Feedback.Moderation.PUBLISHED,
-    Feedback.Moderation.WITHHELD,
-    Feedback.Moderation.PENDING,
-    Feedback.Moderation.SENSITIVE,
-]
 PAGE_CACHE_SECONDS = 3600  # also bounds how stale the national median in a body can be
 TREND_CHOICES = (12, 24)
 
@@ -77,18 +76,18 @@ class ItemRow:
     segments: list[Segment]
 
 
-def _moderation_counts(agency: Agency, k: int) -> dict | None:
-    counts = (
-        # An IN list (not an exclusion) lets the (agency, moderation_state) index skip the
-        # responses without a comment, so the cost follows the comments, not every response.
-        Feedback.objects.filter(agency=agency, moderation_state__in=MODERATED_STATES)
-        .values_list("moderation_state", "withheld_reason")
-        .annotate(c=Count("id"))
-        .order_by()
-    )
+def _moderation_cells(agency: Agency) -> dict[tuple[str, str], int]:
+    """Comments offered for publication, by (state, reason withheld): a few rollup rows."""
+    cells = ModerationRollup.objects.filter(agency=agency, count__gt=0)
+    return {
+        (state, reason): c for state, reason, c in cells.values_list("state", "reason", "count")
+    }
+
+
+def _moderation_counts(cells: dict[tuple[str, str], int], k: int) -> dict | None:
     published = withheld = pending = 0
     reasons: dict[str, int] = {}
-    for state, reason, c in counts:
+    for (state, reason), c in cells.items():
         if state == Feedback.Moderation.PUBLISHED:
             published += c
         elif state == Feedback.Moderation.WITHHELD:
@@ -109,19 +108,31 @@ def _moderation_counts(agency: Agency, k: int) -> dict | None:
     }
 
 
-def _comments_page(agency: Agency, number: str | int | None) -> Page:
+class _CountedPaginator(Paginator):
+    """A paginator told its count (from the moderation rollup) instead of running COUNT(*)."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _comments_page(agency: Agency, number: int, *, published: int) -> Page:
     comments = (
         Feedback.objects.comments_published()
         .filter(agency=agency)
         .select_related("public_response")
         .only("published_text", "published_on", "public_response__body")
-        .order_by("-published_on", "-id")
+        .order_by("-published_on", "-id")  # the feedback_published_comments index
     )
-    return Paginator(comments, COMMENTS_PER_PAGE).get_page(number)
+    return _CountedPaginator(comments, COMMENTS_PER_PAGE, count=published).get_page(number)
 
 
 def agency_context(
-    agency: Agency, *, comments_page: str | int | None, trend_months: int, today: dt.date | None
+    agency: Agency, *, comments_page: int, trend_months: int, today: dt.date | None
 ) -> dict:
     """Everything the Agency Page body shows (a fixed number of queries)."""
     k = reads.k_min()
@@ -159,6 +170,7 @@ def agency_context(
     trust = figures.trust
     comparison = compare(trust.value, national) if trust else None
     trend_first = headline_range(closed, trend_months)[0]
+    cells = _moderation_cells(agency)
     return {
         "agency": agency,
         "k": k,
@@ -177,8 +189,12 @@ def agency_context(
         ]
         if figures.trend
         else [],
-        "comments": _comments_page(agency, comments_page),
-        "moderation": _moderation_counts(agency, k),
+        "comments": _comments_page(
+            agency,
+            comments_page,
+            published=sum(c for (state, _), c in cells.items() if state == "published"),
+        ),
+        "moderation": _moderation_counts(cells, k),
         "policies": list(agency.policies.all()),
         "accreditations": list(agency.accreditations.all()),
         "feedback_url": feedback_entry_url(),
@@ -187,30 +203,92 @@ def agency_context(
 
 
 def agency_body(
-    request: HttpRequest, agency: Agency, *, comments_page: str | int | None, trend_months: int
+    request: HttpRequest, agency: Agency, *, comments_page: int, trend_months: int
 ) -> SafeString:
-    """The rendered page body, from the shared cache when this version was rendered before."""
-    closed = current_closed_month()
-    key = ":".join(
-        str(part)
-        for part in (
-            "agency-page",
-            agency.pk,
-            agency_cache_version(agency.pk),
-            get_language(),
-            f"{closed:%Y-%m}",
-            trend_months,
-            comments_page or 1,
-        )
-    )
-    # The body is our own template output (a SafeString: every value was escaped when it was
-    # rendered); pickling on the cache keeps that class, so nothing is marked safe by hand.
-    body = reads.cache_get(key)
-    if isinstance(body, SafeString):
-        return body
+    """Render the page body (everything inside <main>) from the agency's rollups and records."""
     context = agency_context(
         agency, comments_page=comments_page, trend_months=trend_months, today=None
     )
-    body = render_to_string("agencies/detail_body.html", context, request=request)
-    reads.cache_set(key, body, PAGE_CACHE_SECONDS)
-    return body
+    return render_to_string("agencies/detail_body.html", context, request=request)
+
+
+# --- The page cache ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageWant:
+    """What picks one cached Agency Page: the address, the language, the month and the options."""
+
+    slug: str
+    language: str
+    closed: dt.date
+    trend_months: int
+    comments_page: int
+
+    @property
+    def key(self) -> str:
+        parts = (self.slug, self.language, f"{self.closed:%Y-%m}", self.trend_months)
+        return "agency-page:" + ":".join(str(p) for p in (*parts, self.comments_page))
+
+    @property
+    def path(self) -> str:
+        """The page's canonical address (the language switch returns here, whatever else the
+        query string held: a cached page is shared by every request that maps to it)."""
+        query = {"trend": self.trend_months} if self.trend_months != TREND_CHOICES[0] else {}
+        if self.comments_page > 1:
+            query["page"] = self.comments_page
+        path = reverse("agencies:detail", kwargs={"slug": self.slug})
+        return f"{path}?{urlencode(query)}" if query else path
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """A cache entry: the whole response, or (for pages that carry a per-request CSRF token,
+    the demo agency's "Try it" form) only the body, which the frame is rendered around."""
+
+    version: int
+    whole: bool
+    content: bytes | SafeString
+
+
+def page_lookup(want: PageWant) -> tuple[int, CachedPage | None]:
+    """The agency's cache version and its page, if cached under that version: one round trip.
+
+    Version 0 means the cache is unavailable; nothing is cached then.
+    """
+    vkey = version_key(want.slug)
+    try:
+        found = cache.get_many([vkey, want.key])
+    except Exception:  # noqa: BLE001 - a cache outage is a miss (SECURITY.md 12)
+        return 0, None
+    version = found.get(vkey)
+    if version is None:
+        return agency_cache_version(want.slug), None
+    entry = found.get(want.key)
+    # The body is our own template output (a SafeString: every value was escaped when it was
+    # rendered); pickling on the cache keeps that class, so nothing is marked safe by hand.
+    if isinstance(entry, CachedPage) and entry.version == version:
+        return version, entry
+    return version, None
+
+
+def page_store(
+    request: HttpRequest,
+    want: PageWant,
+    version: int,
+    *,
+    whole: bool,
+    content: bytes | SafeString,
+) -> None:
+    """Cache a rendered page (or body) under the version read before it was computed.
+
+    A page whose rendering asked for a CSRF token or a CSP nonce is specific to this request and
+    is never cached whole: another visitor would get a token, or a nonce their response's
+    Content-Security-Policy header does not carry.
+    """
+    if not version:
+        return
+    per_request = "CSRF_COOKIE_NEEDS_UPDATE" in request.META or getattr(request, "_csp_nonce", None)
+    if whole and per_request:
+        return
+    reads.cache_set(want.key, CachedPage(version, whole, content), PAGE_CACHE_SECONDS)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("why-trust-matters/", page("why_trust"), name="why_trust"),
     path("faq/", page("faq"), name="faq"),
     path("accessibility/", page("accessibility"), name="accessibility"),
+    path("language/<slug:code>/", site_views.language, name="language"),
     path("demo/", site_views.demo, name="demo"),
     path("demo/try/", views_demo.demo_try, name="demo_try"),
     path("for-agencies/", site_views.for_agencies, name="for_agencies"),

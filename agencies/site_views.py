@@ -5,12 +5,20 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+)
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django_ratelimit.exceptions import Ratelimited
 
 from . import services
@@ -134,6 +142,39 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         _("You are unsubscribed"),
         _("Your address has been deleted. You will not receive any more e-mail from us."),
     )
+
+
+@require_safe
+def language(request: HttpRequest, code: str) -> HttpResponse:
+    """Switch the interface language with a plain link, then go back to the page.
+
+    Pages cached whole (the Agency Page) offer this GET link instead of Django's POST set_language,
+    so they carry no CSRF token and one stored copy serves everyone; every POST is still checked
+    (SECURITY.md 5). Choosing a language changes no data, only this browser's preference cookie: a
+    forged link could at most show someone the other language, with the switch back on every page.
+    Pages whose address holds a feedback code keep the POST form, so a code never travels in a
+    query string.
+    """
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    add_never_cache_headers(response)  # a redirect that sets a cookie must not be cached
+    return response
 
 
 # --- error pages (handler400/403/404/500 in openpolicing/urls.py) -------------------------------

@@ -9,12 +9,21 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_cookie
 
 from . import exports, opendata, reads
 from .models import Agency
-from .pages import TREND_CHOICES, agency_body, current_closed_month
+from .pages import (
+    TREND_CHOICES,
+    PageWant,
+    agency_body,
+    current_closed_month,
+    page_lookup,
+    page_store,
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -64,12 +73,31 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@vary_on_cookie  # the language can come from the django_language cookie
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    want = PageWant(
+        slug=slug,
+        language=get_language(),
+        closed=current_closed_month(),
+        trend_months=24 if request.GET.get("trend") == "24" else TREND_CHOICES[0],
+        comments_page=_page_number(request.GET.get("page")),
+    )
+    version, cached = page_lookup(want)
+    if cached is not None and cached.whole:
+        return HttpResponse(cached.content)  # no query, no template: the busiest page's fast path
     agency = get_object_or_404(Agency.objects.published(), slug=slug)
-    trend = 24 if request.GET.get("trend") == "24" else TREND_CHOICES[0]
-    page = _page_number(request.GET.get("page"))
-    body = agency_body(request, agency, comments_page=page, trend_months=trend)
-    return render(request, "agencies/detail.html", {"agency": agency, "body": body})
+    body = cached.content if cached is not None else None
+    if body is None:
+        body = agency_body(
+            request, agency, comments_page=want.comments_page, trend_months=want.trend_months
+        )
+    context = {"agency": agency, "body": body, "language_next": want.path}
+    response = render(request, "agencies/detail.html", context)
+    if cached is None:
+        whole = not agency.is_demo  # the demo's page carries a CSRF token for its "Try it" form
+        content = response.content if whole else body
+        page_store(request, want, version, whole=whole, content=content)
+    return response
 
 
 @require_safe

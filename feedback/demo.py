@@ -26,6 +26,7 @@ from .models import (
     Feedback,
     FeedbackCode,
     ModerationDecision,
+    ModerationRollup,
     PublicResponse,
     ScoreRollup,
     ServiceCall,
@@ -364,7 +365,10 @@ def build_trustville(spec: DemoSpec) -> list[object]:
     score_rollups = ScoreRollup.objects.filter(agency__in=demo_agencies).order_by(
         "agency", "month", "category", "measure"
     )
-    for rollups in (answer_rollups, score_rollups):
+    moderation_rollups = ModerationRollup.objects.filter(agency__in=demo_agencies).order_by(
+        "agency", "state", "reason"
+    )
+    for rollups in (answer_rollups, score_rollups, moderation_rollups):
         for pk, row in enumerate(rollups, start=1):
             row.pk = pk
             objects.append(row)

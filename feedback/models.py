@@ -180,6 +180,13 @@ class Feedback(models.Model):
         indexes = [
             models.Index(fields=["agency", "interaction_month"]),
             models.Index(fields=["agency", "moderation_state"]),
+            # The Agency Page's comment list: newest published first, read from the index alone
+            # (ten entries), however many responses the agency has.
+            models.Index(
+                fields=["agency", "-published_on", "-id"],
+                condition=models.Q(moderation_state="published"),
+                name="feedback_published_comments",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -320,3 +327,28 @@ class ScoreRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.category} {self.measure}: n={self.n}"
+
+
+class ModerationRollup(models.Model):
+    """Comments per agency × moderation state × reason withheld, for the Agency Page's counts.
+
+    Only the states a page counts (pending, published, withheld, sensitive). Maintained with the
+    submission (`rollups_add`) and with each moderation decision, so the page reads a handful of
+    rows instead of counting an agency's feedback.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=20, choices=Feedback.Moderation.choices)
+    reason = models.CharField(max_length=20, choices=Feedback.WithheldReason.choices, blank=True)
+    # Not "positive": a decision moves a comment with one statement that adds -1 and +1.
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "state", "reason"], name="moderationrollup_unique_cell"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state} {self.reason}: {self.count}"

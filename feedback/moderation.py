@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from agencies.cache import agency_data_changed
 
 from .models import Feedback, ModerationDecision, PublicResponse
+from .rollups import moderation_rollup_move
 
 # States a comment can be moderated from (again): a published comment can still be withdrawn.
 MODERATABLE = (
@@ -60,12 +61,18 @@ def moderation_decide(
     else:
         reason, text = "", ""
 
+    before = (feedback.moderation_state, feedback.withheld_reason)
     feedback.moderation_state = _STATE_FOR_ACTION[action]
     feedback.withheld_reason = reason
     feedback.published_text = text
     feedback.published_on = (today or timezone.localdate()) if text else None
     feedback.save(
         update_fields=["moderation_state", "withheld_reason", "published_text", "published_on"]
+    )
+    moderation_rollup_move(
+        agency_id=feedback.agency_id,
+        old=before,
+        new=(feedback.moderation_state, feedback.withheld_reason),
     )
     if action != ModerationDecision.Action.PUBLISH:
         # A reply to a comment that is no longer public must not stay public either.

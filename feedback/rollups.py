@@ -13,12 +13,21 @@ from collections.abc import Iterable, Sequence
 from statistics import fmean
 
 from django.db import connection, transaction
+from django.db.models import Count
 
 from agencies.models import Agency
 from surveys.models import Question
 from surveys.scoring import MEASURES, OUTCOME, PJ_PILLARS, person_scores
 
-from .models import Answer, AnswerRollup, Feedback, ScoreRollup
+from .models import Answer, AnswerRollup, Feedback, ModerationRollup, ScoreRollup
+
+# The moderation states an Agency Page counts: comments offered for publication.
+MODERATION_COUNTED = (
+    Feedback.Moderation.PUBLISHED,
+    Feedback.Moderation.WITHHELD,
+    Feedback.Moderation.PENDING,
+    Feedback.Moderation.SENSITIVE,
+)
 
 CellKey = tuple[int, object, str]  # agency id, month, category
 
@@ -62,10 +71,40 @@ def rollups_add(*, feedback: Feedback, answers: Sequence[Answer]) -> None:
         conflict=("agency_id", "month", "category", "measure"),
         add=("responses", "n", "total", "total_sq"),
     )
+    moderation_rollup_move(
+        agency_id=feedback.agency_id,
+        old=None,
+        new=(feedback.moderation_state, feedback.withheld_reason),
+    )
+
+
+def moderation_rollup_move(
+    *, agency_id: int, old: tuple[str, str] | None, new: tuple[str, str] | None
+) -> None:
+    """Move one comment from its old (state, reason) cell to its new one; None is "not counted".
+
+    Call inside the transaction that changes the comment: one upsert, and a no-op for states the
+    page does not count (no comment, private comment).
+    """
+    if old == new:
+        return
+    rows = [
+        (agency_id, *cell, delta)
+        for cell, delta in ((old, -1), (new, 1))
+        if cell is not None and cell[0] in MODERATION_COUNTED
+    ]
+    if rows:
+        _upsert(
+            ModerationRollup,
+            ("agency_id", "state", "reason", "count"),
+            sorted(rows),  # one lock order for every writer
+            conflict=("agency_id", "state", "reason"),
+            add=("count",),
+        )
 
 
 def _upsert(
-    model: type[AnswerRollup] | type[ScoreRollup],
+    model: type[AnswerRollup] | type[ScoreRollup] | type[ModerationRollup],
     columns: tuple[str, ...],
     rows: list[tuple[object, ...]],
     *,
@@ -108,7 +147,37 @@ def rollups_rebuild(*, agency: Agency | None = None, batch_size: int = 2000) -> 
     _reconcile(AnswerRollup, ("question_id", "value"), answer_fields, answer_cells, agency,
                batch_size)  # fmt: skip
     _reconcile(ScoreRollup, ("measure",), score_fields, score_cells, agency, batch_size)
+    _rebuild_moderation(agency)
     return rows
+
+
+def _rebuild_moderation(agency: Agency | None) -> None:
+    """Make the moderation rollup equal a recount of the comments, writing only what differs."""
+    comments = Feedback.objects.filter(moderation_state__in=MODERATION_COUNTED)
+    cells = ModerationRollup.objects.all()
+    if agency is not None:
+        comments, cells = comments.filter(agency=agency), cells.filter(agency=agency)
+    wanted = {
+        (agency_id, state, reason): count
+        for agency_id, state, reason, count in comments.values_list(
+            "agency_id", "moderation_state", "withheld_reason"
+        )
+        .annotate(count=Count("*"))
+        .order_by()
+    }
+    changed, stale = [], []
+    for cell in cells:
+        count = wanted.pop((cell.agency_id, cell.state, cell.reason), None)
+        if count is None:
+            stale.append(cell.pk)
+        elif count != cell.count:
+            cell.count = count
+            changed.append(cell)
+    ModerationRollup.objects.filter(pk__in=stale).delete()
+    ModerationRollup.objects.bulk_update(changed, ["count"])
+    ModerationRollup.objects.bulk_create(
+        ModerationRollup(agency_id=a, state=s, reason=r, count=c) for (a, s, r), c in wanted.items()
+    )
 
 
 def _recomputed(

@@ -37,6 +37,9 @@ def _clear_cache() -> Iterator[None]:
     from django.conf import settings
     from django.core.cache import cache
 
+    from agencies.reads import national_memo_clear
+
+    national_memo_clear()  # the process's copy of the national pools, kept beside the cache
     if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
         # clear() would FLUSHDB, wiping other checkouts' concurrent runs: delete our keys only.
         client = cache._cache.get_client(write=True)

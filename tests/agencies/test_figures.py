@@ -11,8 +11,9 @@ from agencies.figures import (
     closed_through,
     compare,
     headline_trust,
+    headline_trust_values,
 )
-from surveys.disclosure import Block
+from surveys.disclosure import Block, add_months
 
 K = 4
 JAN, FEB, MAR, APR, JUN = (dt.date(2026, m, 1) for m in (1, 2, 3, 4, 6))
@@ -147,3 +148,30 @@ def test_share_positive_needs_k_people_who_answered_one_to_five_in_each_block():
     f = figures(rows, answers)
     assert f.distributions[1].n == 4
     assert f.share_positive is None
+
+
+def test_national_pool_point_estimates_equal_the_full_headline_figures() -> None:
+    """The one-pass pool gives every agency's headline trust value exactly as agency_figures does:
+    blocks straddling the window's start, blocks with fewer than k scored, pending tails."""
+    closed = dt.date(2026, 12, 1)
+    months = [add_months(closed, -i) for i in range(30, -3, -1)]  # up to 2 months not yet closed
+    rows, expected = [], {}
+    for agency in range(1, 41):
+        per_month = []
+        for i, month in enumerate(months):
+            responses = (agency * 7 + i * 3) % 5  # 0-4 a month: blocks of one to several months
+            if agency % 4 == 0:  # a small agency: too few responses in the window
+                responses = int(i % 9 == 0)
+            scored = max(0, responses - (agency + i) % 3)  # some responses have no trust score
+            if agency % 5 == 0:  # "doesn't apply" everywhere: responses, but no score
+                scored = 0
+            total = float(scored * ((agency * 13 + i * 11) % 101))
+            per_month.append(ScoreRow(month, "", "trust", responses, scored, total, total * total))
+        rows += [(agency, r.month, r.responses, r.n, r.total) for r in per_month]
+        estimate = headline_trust(per_month, k=K, closed=closed)
+        if estimate is not None:
+            expected[agency] = estimate.value
+    pool = headline_trust_values(rows, k=K, closed=closed)
+    assert pool.keys() == expected.keys() and 10 < len(pool) < 40
+    for agency, value in expected.items():
+        assert pool[agency] == pytest.approx(value, rel=1e-12)

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from agencies.cache import agency_data_changed
 from agencies.pages import current_closed_month
+from agencies.reads import national_memo_clear
 from feedback.models import Feedback
 from feedback.rollups import rollups_rebuild
 from surveys.disclosure import add_months
@@ -23,8 +24,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 # Queries of an uncached Agency Page: agency, score rollups, answer rollups, questions, national
-# figures, moderation counts, comment count, comment page, policies, accreditations.
-DETAIL_QUERIES = 10
+# figures, moderation rollup (which also gives the comment count), comment page, policies,
+# accreditations. A cached page needs none.
+DETAIL_QUERIES = 9
 DIRECTORY_QUERIES = 3  # count, page of agencies, their trust rollups
 
 
@@ -131,6 +133,7 @@ def test_comments_newest_first_and_paginated_with_responses(client):
         )
         if day == 12:
             PublicResponseFactory(feedback=fb, body="We changed the shift plan.")
+    rollups_rebuild(agency=agency)  # the comments were created directly, not moderated
     first = text(client.get(agency.get_absolute_url()))
     assert first.index("Comment number 12") < first.index("Comment number 11")
     assert "We changed the shift plan." in first
@@ -147,6 +150,7 @@ def test_comments_are_escaped(client):
         published_text="<script>alert(1)</script>",
         published_on=closed_month(),
     )
+    rollups_rebuild(agency=agency)
     body = client.get(agency.get_absolute_url()).content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
@@ -211,6 +215,7 @@ def test_agency_page_query_count_does_not_grow_with_feedback(
     for size in (12, 60):
         _grow(agency, size)
         cache.clear()
+        national_memo_clear()
         with django_assert_num_queries(DETAIL_QUERIES):
             assert client.get(agency.get_absolute_url()).status_code == 200
 
@@ -232,13 +237,80 @@ def test_rendered_page_is_cached_until_the_agency_data_changes(
 ):
     url = trustville.get_absolute_url()
     client.get(url)
-    with django_assert_num_queries(1):  # the agency itself; the body comes from the cache
+    with django_assert_num_queries(1):  # the demo agency itself; its body comes from the cache
         cached = client.get(url)
     assert '<section id="scores"' in cached.content.decode()  # HTML, not escaped text
     assert "Trustville" in text(cached)
     agency_data_changed(trustville.pk)
     with django_assert_num_queries(DETAIL_QUERIES - 1):  # national figures stay cached
         client.get(url)
+
+
+def test_cached_page_is_served_without_a_query_or_template(
+    client, django_assert_num_queries, national
+):
+    agency = national[0]
+    first = client.get(agency.get_absolute_url())
+    with django_assert_num_queries(0):
+        cached = client.get(agency.get_absolute_url())
+    assert cached.content == first.content
+    assert cached.templates == []  # nothing was rendered: the stored response was sent as is
+    assert "Trust index" in text(cached)
+    agency_data_changed(agency.pk)
+    stale = client.get(agency.get_absolute_url())
+    assert "agencies/detail_body.html" in [t.name for t in stale.templates]  # rendered again
+
+
+def test_cached_page_carries_nothing_from_the_request_that_rendered_it(client, national):
+    agency = national[0]
+    url = agency.get_absolute_url()
+    client.get(url + "?trend=24&utm_source=mail&page=1")  # renders and stores the page
+    cached = client.get(url + "?trend=24")
+    html = cached.content.decode()
+    assert "csrfmiddlewaretoken" not in html and "csrftoken" not in cached.cookies
+    assert "nonce=" not in html and "'nonce-" not in cached["Content-Security-Policy"]
+    assert "utm_source" not in html  # the language switch returns to the canonical address
+    assert f"/language/es/?next={url}%3Ftrend%3D24" in html
+    # Headers are still made per request by the middleware.
+    assert cached["X-Frame-Options"] == "DENY"
+    assert cached["Content-Language"] == "en"
+    assert {"Accept-Language", "Cookie"} <= {v.strip() for v in cached["Vary"].split(",")}
+
+
+def test_each_language_has_its_own_cached_page(client, national):
+    url = national[0].get_absolute_url()
+    client.get(url)
+    client.get(url, HTTP_ACCEPT_LANGUAGE="es")
+    client.cookies["django_language"] = "es"
+    spanish = client.get(url)
+    assert spanish["Content-Language"] == "es" and "Índice de confianza" in text(spanish)
+    client.cookies["django_language"] = "en"
+    assert "Trust index" in text(client.get(url))
+
+
+def test_a_renamed_agency_is_not_served_from_its_old_address(client, national):
+    agency = national[0]
+    old_url = agency.get_absolute_url()
+    assert client.get(old_url).status_code == 200  # now cached under the old slug
+    old_slug = agency.slug
+    agency.slug = "renamed"
+    agency.save()
+    agency_data_changed(agency.pk, slugs=[old_slug])
+    assert client.get(old_url).status_code == 404
+    assert client.get(agency.get_absolute_url()).status_code == 200
+
+
+def test_demo_page_from_the_cache_still_gets_a_fresh_csrf_token(trustville):
+    from django.test import Client
+
+    url = trustville.get_absolute_url()
+    Client().get(url)  # caches the body
+    visitor = Client(enforce_csrf_checks=True)
+    page = visitor.get(url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert token and "csrftoken" in page.cookies
+    tried = visitor.post(reverse("site:demo_try"), {"csrfmiddlewaretoken": token[1]})
+    assert tried.status_code == 302 and "/f/" in tried["Location"]
 
 
 def test_public_pages_set_no_session_cookie(client, trustville):

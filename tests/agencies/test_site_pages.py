@@ -108,3 +108,33 @@ def test_every_page_of_a_demo_agency_carries_the_banner_and_its_page_a_try_butto
     real_page = client.get(real.get_absolute_url()).content.decode()
     assert "demo-banner" not in real_page
     assert reverse("site:demo_try") not in real_page
+
+
+def test_language_link_sets_the_preference_and_returns_to_the_page(client: Client) -> None:
+    page = reverse("site:faq") + "?x=1"
+    response = client.get(reverse("site:language", args=["es"]), {"next": page})
+    assert response.status_code == 302 and response["Location"] == page
+    assert response.cookies["django_language"].value == "es"
+    assert "no-store" in response["Cache-Control"]
+    assert "Preguntas frecuentes" in client.get(reverse("site:faq")).content.decode()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", ""])
+def test_language_link_never_redirects_off_the_site(client: Client, target: str) -> None:
+    response = client.get(reverse("site:language", args=["es"]), {"next": target})
+    assert response["Location"] == "/"
+
+
+def test_language_link_refuses_unknown_languages_and_posts(client: Client) -> None:
+    assert client.get(reverse("site:language", args=["xx"])).status_code == 404
+    assert client.post(reverse("site:language", args=["es"])).status_code == 405
+
+
+@pytest.mark.django_db
+def test_pages_keep_the_posted_language_form_unless_they_are_cached_whole(client: Client) -> None:
+    faq = client.get(reverse("site:faq") + "?a=1").content.decode()
+    assert 'action="/i18n/setlang/" method="post"' in faq and "/language/" not in faq
+    agency = AgencyFactory(published=True, slug="somewhere")
+    page = client.get(agency.get_absolute_url() + "?trend=24&x=1").content.decode()
+    assert 'href="/language/es/?next=/agencies/somewhere/%3Ftrend%3D24"' in page
+    assert "csrfmiddlewaretoken" not in page and "/i18n/setlang/" not in page

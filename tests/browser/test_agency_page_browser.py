@@ -57,3 +57,24 @@ def test_trustville_page_shows_every_element(
     assert word in page.locator("#scores").text_content()
     path = screenshot(page, f"agency-trustville-{size}-{language}")
     assert path.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize(("viewport", "size"), [(PHONE, "phone"), (DESKTOP, "desktop")])
+def test_language_switch_works_on_a_cached_page_without_javascript(
+    live_server, browser_page, screenshot, peers, viewport, size
+) -> None:
+    url = live_server.url + peers[0].get_absolute_url() + "?trend=24"
+    browser_page(javascript=False).goto(url)  # another visitor renders and caches the page
+    page = browser_page(viewport=viewport, javascript=False)
+    page.goto(url)
+    assert page.locator("html").get_attribute("lang") == "en"
+    screenshot(page, f"language-switch-cached-{size}-en")
+    page.get_by_role("link", name="Español").click()
+    assert page.url == url  # back on the same page and options, now in Spanish
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert "Índice de confianza" in page.locator("#scores").text_content()
+    screenshot(page, f"language-switch-cached-{size}-es")
+    page.get_by_role("link", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    cookies = {c["name"] for c in page.context.cookies()}
+    assert cookies == {"django_language"}  # no CSRF or session cookie on public pages

@@ -127,11 +127,12 @@ def test_reset_demo_refuses_to_overwrite_a_real_agency_holding_a_fixture_key() -
 def test_demo_responses_never_count_in_national_figures(trustville: Agency) -> None:
     from django.core.cache import cache
 
-    from agencies.reads import national_trust
+    from agencies.reads import national_memo_clear, national_trust
 
     closed = dt.date(2026, 9, 1)
     assert national_trust(closed) == {}
     # The same responses under a real agency would count: the exclusion is what keeps them out.
     Agency.objects.filter(pk=trustville.pk).update(is_demo=False)
     cache.clear()
+    national_memo_clear()
     assert set(national_trust(closed)) == {trustville.pk}

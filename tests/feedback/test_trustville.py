@@ -5,13 +5,13 @@ from django.core.management import call_command
 
 from agencies.models import Agency
 from feedback.demo import DemoSpec, trustville_fixture_json
-from feedback.models import AnswerRollup, Feedback, PublicResponse, ScoreRollup
+from feedback.models import AnswerRollup, Feedback, ModerationRollup, PublicResponse, ScoreRollup
 from feedback.rollups import rollups_rebuild
 
 pytestmark = pytest.mark.django_db
 
 
-def _rollup_snapshot() -> tuple[set, set]:
+def _rollup_snapshot() -> tuple[set, set, set]:
     answers = set(
         AnswerRollup.objects.values_list(
             "agency", "month", "category", "question", "value", "count"
@@ -23,7 +23,8 @@ def _rollup_snapshot() -> tuple[set, set]:
             "agency", "month", "category", "measure", "responses", "n", "total", "total_sq"
         )
     }
-    return answers, scores
+    moderation = set(ModerationRollup.objects.values_list("agency", "state", "reason", "count"))
+    return answers, scores, moderation
 
 
 def test_fixture_loads_into_an_empty_database_with_a_year_of_results() -> None:
@@ -45,7 +46,7 @@ def test_fixture_rollups_equal_a_recomputation_from_the_answers(trustville) -> N
     loaded = _rollup_snapshot()
     rollups_rebuild()
     assert _rollup_snapshot() == loaded
-    assert loaded[0]
+    assert loaded[0] and loaded[2]
 
 
 def test_fixture_scores_differ_by_pillar_and_category(trustville) -> None:

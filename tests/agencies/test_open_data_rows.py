@@ -31,6 +31,8 @@ from tests.factories import AgencyFactory, DistrictFactory
 
 pytestmark = pytest.mark.django_db
 K = 10
+# Validators, the agencies, the questions, release blocks, class counts, rows: whatever the size.
+QUERIES = 10
 PUBLISHED = Feedback.Moderation.PUBLISHED
 # Code-point order differs from dictionary order here ("Zebra" < "apple", "b" < "ä"), and the CSV
 # writer must quote some of them.
@@ -193,3 +195,117 @@ def test_trustville_csv_equals_the_reference(client, trustville):
     assert len(expected) >= 150
     text = body(client.get(reverse("agencies:responses_csv", args=["trustville"])))
     assert text == reference_csv(expected)
+
+
+def test_rows_inside_a_class_are_ordered_by_content_not_by_id(client):
+    agency = AgencyFactory()
+    month = current_closed_month()
+    codes = list(Question.objects.filter(survey__version=1).values_list("code", flat=True))
+    # Inserted in descending content order, so id order and content order disagree.
+    firsts = [5, 5, 4, 3, 2, 1, 0, 0, None, None, None, None]
+    for i, first in enumerate(firsts):
+        item = Feedback.objects.create(
+            agency=agency,
+            survey=Survey.objects.get(version=1),
+            category=Category.TRAFFIC_STOP,
+            interaction_month=month,
+            submitted_on=month,
+            language="en",
+            verified=True,
+        )
+        for code in codes[1:]:
+            Answer.objects.create(
+                feedback=item,
+                question=Question.objects.get(survey__version=1, code=code),
+                value=5 - i % 2,
+            )
+        if first is not None:
+            value = None if first == 0 else first  # stored None is "doesn't apply", shown as 0
+            Answer.objects.create(
+                feedback=item,
+                question=Question.objects.get(survey__version=1, code=codes[0]),
+                value=value,
+            )
+    rollups_rebuild(agency=agency)
+    text = body(client.get(reverse("agencies:responses_csv", args=[agency.slug])))
+    rows = list(csv.DictReader(io.StringIO(text)))
+    pairs = [(r[f"q_{codes[0]}"], r[f"q_{codes[1]}"]) for r in rows]
+    # Not asked (empty) first, then doesn't apply (0), then 1-5; ties broken by the next column.
+    assert pairs == [
+        ("", "4"),
+        ("", "4"),
+        ("", "5"),
+        ("", "5"),
+        ("0", "4"),
+        ("0", "5"),
+        ("1", "4"),
+        ("2", "5"),
+        ("3", "4"),
+        ("4", "5"),
+        ("5", "4"),
+        ("5", "5"),
+    ]
+
+
+def many_codes_survey() -> Survey:
+    """A survey v3 with 24 new codes: with the others, answers need two 21-code sort keys."""
+    survey = Survey.objects.create(version=3, title="v3", introduced_on=dt.date(2026, 1, 1))
+    for order in range(1, 25):
+        Question.objects.create(
+            survey=survey, code=f"v3_{order:02d}", pillar="voice", order=order, text_en="x"
+        )
+    return survey
+
+
+def test_more_codes_than_one_sort_key_holds_equal_the_reference(client):
+    many_codes_survey()
+    agency = varied_agency(6, rows=200)
+    v3 = Survey.objects.get(version=3)
+    Feedback.objects.filter(
+        agency=agency, pk__in=Feedback.objects.filter(agency=agency).values("pk")[:150]
+    ).update(survey=v3)  # their v1/v2 answers stay: every column gets values
+    for item in Feedback.objects.filter(agency=agency, survey=v3)[:120]:
+        for i, question in enumerate(Question.objects.filter(survey=v3)):
+            if (item.pk + i) % 5:
+                Answer.objects.create(feedback=item, question=question, value=(item.pk * i) % 3 + 3)
+    rollups_rebuild(agency=agency)
+    expected = reference_rows(agency, current_closed_month())
+    assert len(exports.question_codes()) > exports.CODES_PER_KEY
+    text = body(client.get(reverse("agencies:responses_csv", args=[agency.slug])))
+    assert text == reference_csv(expected)
+
+
+def test_small_queries_and_groups_give_the_same_file(client, monkeypatch, trustville):
+    agencies = [varied_agency(seed, rows=150) for seed in (7, 8, 9)]
+    url = reverse("agencies:all_responses_csv")
+    whole = body(client.get(url))
+    monkeypatch.setattr(exports, "ROWS_PER_QUERY", 7)  # classes of 10+: one class per query
+    monkeypatch.setattr(exports, "AGENCIES_PER_GROUP", 2)
+    assert body(client.get(url)) == whole
+    expected = [row for a in agencies for row in reference_rows(a, current_closed_month())]
+    assert whole == reference_csv(expected)
+
+
+def test_query_count_does_not_grow_with_rows_classes_or_agencies(
+    client, django_assert_max_num_queries
+):
+    small = AgencyFactory()
+    month = current_closed_month()
+    for _ in range(K):
+        Feedback.objects.create(
+            agency=small,
+            survey=Survey.objects.get(version=1),
+            category=Category.TRAFFIC_STOP,
+            interaction_month=month,
+            submitted_on=month,
+            language="en",
+        )
+    rollups_rebuild(agency=small)
+    large = [varied_agency(seed, rows=300) for seed in (10, 11, 12)]
+    for url in (
+        reverse("agencies:responses_csv", args=[small.slug]),  # one class of 10 rows
+        reverse("agencies:responses_csv", args=[large[0].slug]),  # dozens of classes
+        reverse("agencies:all_responses_csv"),  # four agencies
+    ):
+        with django_assert_max_num_queries(QUERIES):
+            assert body(client.get(url)).count("\n") > K

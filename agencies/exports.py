@@ -66,7 +66,10 @@ def _released_through(agency_ids: Sequence[int], closed: dt.date) -> dict[int, d
 # queries per few hundred agencies rather than several per agency.
 AGENCIES_PER_GROUP = 500
 # One query returns about this many rows, already pivoted and sorted: small classes and agencies
-# share a query, a large agency is split at class boundaries, and the sort stays small.
+# share a query, a large agency is split at class boundaries. A query reads every row of its
+# months (the index is on agency and month), so larger batches re-read fewer split months: at
+# 20 k rows the 1 M-row bench agency read 3.5x its rows, at 100 k 1.5x; the sort (~15 MB) is
+# PostgreSQL's, the worker only holds CHUNK_ROWS.
 ROWS_PER_QUERY = 100_000
 # Rows are read in chunks from a server-side cursor (PostgreSQL): a worker holds one chunk.
 CHUNK_ROWS = 2_000

@@ -1,12 +1,13 @@
 """Open data: the columns, the Frictionless data package that describes them, streaming encoders.
 
-Pure: rows come in as dicts, text goes out in chunks. What may be in a row is decided by
+Pure: rows come in as tuples in column order, text goes out in chunks. What may be in a row is decided by
 surveys/disclosure.py (k-anonymous quasi-identifiers) and agencies/exports.py (which rows).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -177,44 +178,49 @@ def datapackage(
     }
 
 
-class _Echo:
-    """A file-like object whose write() returns what was written (for csv.writer)."""
+def csv_stream(
+    columns: Sequence[Column], rows: Iterable[Sequence], *, size: int = 64 * 1024
+) -> Iterator[str]:
+    """Yield the header and then the rows as CSV, in chunks of about `size` characters.
 
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_stream(columns: Sequence[Column], rows: Iterable[dict]) -> Iterator[str]:
-    """Yield the header and then one CSV line per row, without holding the rows in memory.
-
-    Every row carries every column; None is written as an empty cell (csv's own rule) and
-    booleans as true/false.
+    Rows are sequences in column order, never held beyond a chunk. None is written as an empty
+    cell (csv's own rule) and booleans as true/false.
     """
-    writer = csv.writer(_Echo(), lineterminator="\n")
-    names = [c.name for c in columns]
     flags = [i for i, c in enumerate(columns) if c.type == "boolean"]
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(names)
-        for row in rows:
-            values = [row[name] for name in names]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.name for c in columns])
+    for row in rows:
+        if flags:
+            row = list(row)
             for i in flags:
-                values[i] = "true" if values[i] else "false"
-            yield writer.writerow(values)
+                row[i] = "true" if row[i] else "false"
+        writer.writerow(row)
+        if buffer.tell() >= size:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
 
-    return _chunked(lines())
 
+def json_stream(
+    columns: Sequence[Column], rows: Iterable[Sequence], *, meta: dict
+) -> Iterator[str]:
+    """Yield a JSON object {meta..., "rows": [...]} without holding the rows in memory.
 
-def json_stream(rows: Iterable[dict], *, meta: dict) -> Iterator[str]:
-    """Yield a JSON object {meta..., "rows": [...]} without holding the rows in memory."""
+    Each row, a sequence in column order, becomes an object keyed by the column names.
+    """
+    names = [c.name for c in columns]
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # what json.dumps builds per call
 
     def pieces() -> Iterator[str]:
-        head = json.dumps(meta, ensure_ascii=False)[:-1]  # drop the closing brace
+        head = encode(meta)[:-1]  # drop the closing brace
         yield head + (', "rows": [' if meta else '"rows": [')
-        first = True
+        separator = "\n"
         for row in rows:
-            yield ("\n" if first else ",\n") + json.dumps(row, ensure_ascii=False)
-            first = False
+            yield separator + encode(dict(zip(names, row, strict=True)))
+            separator = ",\n"
         yield "\n]}\n"
 
     return _chunked(pieces())

@@ -139,10 +139,8 @@ def _agencies(slug: str | None) -> QuerySet[Agency]:
     return Agency.objects.filter(pk=agency.pk)
 
 
-def _rows(agencies: QuerySet[Agency], closed: dt.date) -> Iterator[dict]:
-    codes = exports.question_codes()
-    for agency in agencies:
-        yield from exports.response_rows(agency, closed=closed, codes=codes)
+def _rows(agencies: QuerySet[Agency], closed: dt.date) -> Iterator[tuple]:
+    yield from exports.response_rows(agencies, closed=closed, codes=exports.question_codes())
 
 
 def _prefix(slug: str | None) -> str:
@@ -165,6 +163,7 @@ def responses_csv(request: HttpRequest, slug: str | None = None) -> HttpResponse
 @require_safe
 def responses_json(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     agencies = _agencies(slug)
+    columns = opendata.response_columns(exports.question_columns())
     meta = {
         "license": opendata.LICENSE,
         "license_statement": opendata.LICENSE_STATEMENT,
@@ -176,7 +175,7 @@ def responses_json(request: HttpRequest, slug: str | None = None) -> HttpRespons
         agencies,
         f"{_prefix(slug)}-responses.json",
         "application/json",
-        lambda closed: opendata.json_stream(_rows(agencies, closed), meta=meta),
+        lambda closed: opendata.json_stream(columns, _rows(agencies, closed), meta=meta),
     )
 
 
@@ -184,7 +183,7 @@ def responses_json(request: HttpRequest, slug: str | None = None) -> HttpRespons
 def aggregates_csv(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     agencies = _agencies(slug)
 
-    def rows(closed: dt.date) -> Iterator[dict]:
+    def rows(closed: dt.date) -> Iterator[tuple]:
         for agency in agencies:
             yield from exports.aggregate_rows(agency, closed=closed)
 

@@ -169,7 +169,7 @@ def test_downloads_stream_rows_lazily(client, trustville, monkeypatch):
     from agencies import views
 
     row = rows_of(download(client, "responses_csv", "trustville"))[0]
-    typed = {**row, "verified": True}
+    typed = tuple({**row, "verified": True}.values())  # rows are tuples in column order
 
     def endless(agencies, closed):
         for _ in range(50_000):

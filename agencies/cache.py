@@ -54,3 +54,28 @@ def agency_data_changed(agency_id: int, *, slugs: Iterable[str] = ()) -> None:
             pass
         except Exception:  # noqa: BLE001,S110 - cache down: pages render uncached anyway
             pass
+
+
+FIGURES_GENERATION_KEY = "agency-figures-generation"
+
+
+def figures_generation() -> int:
+    """The generation of every agency's cached figures sections (0: cache unavailable)."""
+    try:
+        generation = cache.get(FIGURES_GENERATION_KEY)
+        if generation is None:
+            cache.add(FIGURES_GENERATION_KEY, new_version(), timeout=None)
+            generation = cache.get(FIGURES_GENERATION_KEY)
+        return int(generation or 0)
+    except Exception:  # noqa: BLE001 - a cache outage must not break public pages
+        return 0
+
+
+def figures_changed() -> None:
+    """Closed months' rollups were rewritten (a rebuild): every cached figures section is stale."""
+    try:
+        cache.incr(FIGURES_GENERATION_KEY)
+    except ValueError:  # no generation yet: nothing was cached under one either
+        pass
+    except Exception:  # noqa: BLE001,S110 - cache down: nothing is cached then either
+        pass

@@ -12,6 +12,7 @@ middleware. The demo agency's page has a CSRF-protected "Try it" form, so only i
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from feedback.models import Category, Feedback, ModerationRollup
 from surveys.disclosure import released_cells
@@ -32,13 +34,14 @@ from surveys.models import Question
 from surveys.scoring import DOES_NOT_APPLY, SCALE, Estimate
 
 from . import reads
-from .cache import agency_cache_version, version_key
+from .cache import agency_cache_version, figures_generation, version_key
 from .charts import Segment, stacked_bar, trend_chart
 from .figures import PILLARS, Figures, agency_figures, closed_through, compare, headline_range
 from .models import Agency
 
 COMMENTS_PER_PAGE = 10
 PAGE_CACHE_SECONDS = 3600  # also bounds how stale the national median in a body can be
+FIGURES_CACHE_SECONDS = 3600  # the same bound for the figures sections cached apart
 TREND_CHOICES = (12, 24)
 
 
@@ -131,12 +134,9 @@ def _comments_page(agency: Agency, number: int, *, published: int) -> Page:
     return _CountedPaginator(comments, COMMENTS_PER_PAGE, count=published).get_page(number)
 
 
-def agency_context(
-    agency: Agency, *, comments_page: int, trend_months: int, today: dt.date | None
-) -> dict:
-    """Everything the Agency Page body shows (a fixed number of queries)."""
+def figures_context(agency: Agency, *, closed: dt.date, trend_months: int) -> dict:
+    """What the figures sections show: the agency's rollups of closed months, and the comparison."""
     k = reads.k_min()
-    closed = current_closed_month(today)
     answers = reads.answer_rows(agency)
     question_ids = {row.question_id for row in answers}
     questions = list(
@@ -170,7 +170,6 @@ def agency_context(
     trust = figures.trust
     comparison = compare(trust.value, national) if trust else None
     trend_first = headline_range(closed, trend_months)[0]
-    cells = _moderation_cells(agency)
     return {
         "agency": agency,
         "k": k,
@@ -189,6 +188,50 @@ def agency_context(
         ]
         if figures.trend
         else [],
+        "code_days": settings.FEEDBACK_CODE_DAYS,
+    }
+
+
+def figures_key(agency: Agency, *, closed: dt.date, trend_months: int, generation: int) -> str:
+    """The cache key of an agency's figures sections.
+
+    Closed months no longer change (a month closes once every code for it has expired), so new
+    responses, comments and moderation never touch these sections: only a rollup rebuild
+    (`generation`), the next closed month, or a change of what the sections print about the
+    agency (its name, whether it is a demo) does. The national median in them may be as old as
+    the national pool's own cache (reads.NATIONAL_CACHE_SECONDS) plus FIGURES_CACHE_SECONDS.
+    """
+    shown = hashlib.sha256(f"{agency.name}\x00{agency.is_demo}".encode()).hexdigest()[:16]
+    parts = (agency.pk, shown, get_language(), f"{closed:%Y-%m}", trend_months, generation)
+    return "agency-figures:" + ":".join(str(p) for p in parts)
+
+
+def figures_section(agency: Agency, *, closed: dt.date, trend_months: int) -> SafeString:
+    """The rendered figures sections, from the shared cache when rendered before."""
+    generation = figures_generation()
+    key = figures_key(agency, closed=closed, trend_months=trend_months, generation=generation)
+    html = reads.cache_get(key) if generation else None
+    if isinstance(html, SafeString):  # our own template output, pickled with its class
+        return html
+    context = figures_context(agency, closed=closed, trend_months=trend_months)
+    html = render_to_string("agencies/detail_figures.html", context)
+    if generation:
+        reads.cache_set(key, html, FIGURES_CACHE_SECONDS)
+    return html
+
+
+def agency_context(
+    agency: Agency, *, comments_page: int, trend_months: int, today: dt.date | None
+) -> dict:
+    """Everything the Agency Page body shows (a fixed number of queries)."""
+    k = reads.k_min()
+    closed = current_closed_month(today)
+    cells = _moderation_cells(agency)
+    return {
+        "agency": agency,
+        "k": k,
+        "closed": closed,
+        "figures_section": figures_section(agency, closed=closed, trend_months=trend_months),
         "comments": _comments_page(
             agency,
             comments_page,

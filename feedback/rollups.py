@@ -15,6 +15,7 @@ from statistics import fmean
 from django.db import connection, transaction
 from django.db.models import Count
 
+from agencies.cache import figures_changed
 from agencies.models import Agency
 from surveys.models import Question
 from surveys.scoring import MEASURES, OUTCOME, PJ_PILLARS, person_scores
@@ -148,6 +149,8 @@ def rollups_rebuild(*, agency: Agency | None = None, batch_size: int = 2000) -> 
                batch_size)  # fmt: skip
     _reconcile(ScoreRollup, ("measure",), score_fields, score_cells, agency, batch_size)
     _rebuild_moderation(agency)
+    # Rebuilt rollups may change closed months, which the cached figures sections take as final.
+    transaction.on_commit(figures_changed)
     return rows
 
 

@@ -27,6 +27,9 @@ pytestmark = pytest.mark.django_db
 # figures, moderation rollup (which also gives the comment count), comment page, policies,
 # accreditations. A cached page needs none.
 DETAIL_QUERIES = 9
+# The figures sections (score and answer rollups, questions, national figures) are cached apart:
+# a page re-rendered after moderation or a new comment reads only the other five.
+FIGURES_QUERIES = 4
 DIRECTORY_QUERIES = 3  # count, page of agencies, their trust rollups
 
 
@@ -242,8 +245,29 @@ def test_rendered_page_is_cached_until_the_agency_data_changes(
     assert '<section id="scores"' in cached.content.decode()  # HTML, not escaped text
     assert "Trustville" in text(cached)
     agency_data_changed(trustville.pk)
-    with django_assert_num_queries(DETAIL_QUERIES - 1):  # national figures stay cached
-        client.get(url)
+    with django_assert_num_queries(DETAIL_QUERIES - FIGURES_QUERIES):  # figures stay cached
+        again = client.get(url)
+    assert text(again) == text(cached)
+
+
+def test_figures_are_cached_apart_until_the_rollups_are_rebuilt(
+    client, django_capture_on_commit_callbacks, national
+):
+    from feedback.rollups import rollups_rebuild
+
+    agency = national[0]
+    client.get(agency.get_absolute_url())
+    agency_data_changed(agency.pk)  # e.g. a comment was published: the page is rendered again…
+    moderated = client.get(agency.get_absolute_url())
+    names = [t.name for t in moderated.templates]
+    assert "agencies/detail_body.html" in names
+    assert "agencies/detail_figures.html" not in names  # …around the figures already rendered
+    with django_capture_on_commit_callbacks(execute=True):
+        rollups_rebuild(agency=agency)  # closed months may have changed
+    agency_data_changed(agency.pk)
+    rebuilt = client.get(agency.get_absolute_url())
+    assert "agencies/detail_figures.html" in [t.name for t in rebuilt.templates]
+    assert text(rebuilt) == text(moderated)  # the same rollups give the same page
 
 
 def test_cached_page_is_served_without_a_query_or_template(

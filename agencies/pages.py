@@ -203,6 +203,7 @@ def figures_key(agency: Agency, *, closed: dt.date, trend_months: int, generatio
     """
     shown = hashlib.sha256(f"{agency.name}\x00{agency.is_demo}".encode()).hexdigest()[:16]
     parts = (agency.pk, shown, get_language(), f"{closed:%Y-%m}", trend_months, generation)
+    parts += (f"k{reads.k_min()}",)  # a deploy that raises k must not serve the old figures
     return "agency-figures:" + ":".join(str(p) for p in parts)
 
 
@@ -270,8 +271,10 @@ class PageWant:
 
     @property
     def key(self) -> str:
+        # k is part of the key: a deploy that raises it must not serve figures built on the old k.
         parts = (self.slug, self.language, f"{self.closed:%Y-%m}", self.trend_months)
-        return "agency-page:" + ":".join(str(p) for p in (*parts, self.comments_page))
+        parts += (self.comments_page, f"k{reads.k_min()}")
+        return "agency-page:" + ":".join(str(p) for p in parts)
 
     @property
     def path(self) -> str:

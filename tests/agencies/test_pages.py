@@ -373,3 +373,13 @@ def test_trend_switches_between_12_and_24_months(client):
     assert old not in twelve and old in twenty_four
     assert 'href="?trend=24#trend" aria-current="true"' in twenty_four
     assert client.get(agency.get_absolute_url() + "?trend=999").status_code == 200
+
+
+def test_a_new_k_never_serves_pages_or_figures_built_on_the_old_one(client, national, settings):
+    agency = national[0]
+    client.get(agency.get_absolute_url())
+    assert "Trust index" in text(client.get(agency.get_absolute_url()))
+    settings.MIN_PUBLIC_RESPONSES = 10_000  # e.g. a deploy that raises k: nothing is shown now
+    raised = client.get(agency.get_absolute_url())
+    assert "agencies/detail_figures.html" in [t.name for t in raised.templates]
+    assert "Not enough responses yet" in text(raised)

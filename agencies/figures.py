@@ -242,38 +242,29 @@ def headline_trust_values(
 ) -> dict[int, float]:
     """The headline trust index of many agencies, point estimates only (the national pool).
 
-    `rows` are (agency, month, responses, n, total) of the trust measure summed over categories,
-    ordered by agency then month. The same release blocks, window and k-rule as `agency_figures`
-    (equal to `headline_trust(...).value`), in one pass without intervals or objects: the pool only
-    needs each agency's mean, and it is computed over every agency at once.
+    `rows` are (agency, month, responses, n, total) of the trust measure summed over categories.
+    The same release blocks, window and k-rule as `agency_figures` (equal to
+    `headline_trust(...).value`), without intervals or per-agency figures: the pool only needs
+    each agency's mean, and it is computed over every agency at once.
     """
+    by_agency: dict[int, dict[dt.date, tuple[int, int, float]]] = defaultdict(dict)
+    for agency_id, month, responses, n, total in rows:
+        by_agency[agency_id][month] = (responses, n, total)
     first, last = headline_range(closed)
     values: dict[int, float] = {}
-    agency = None
-    running = block_n = window_n = 0
-    block_total = window_total = 0.0
-    start = None
-    for agency_id, month, responses, n, total in rows:
-        if agency_id != agency:
-            if agency is not None and window_n >= k:
-                values[agency] = window_total / window_n
-            agency, running, block_n, window_n = agency_id, 0, 0, 0
-            block_total = window_total = 0.0
-            start = None
-        if responses <= 0 or month > closed:
-            continue
-        if start is None:
-            start = month
-        running += responses
-        block_n += n
-        block_total += total
-        if running >= k:  # a release block ends here
-            if start >= first and month <= last and block_n >= k:
-                window_n += block_n
-                window_total += block_total
-            running, block_n, block_total, start = 0, 0, 0.0, None
-    if agency is not None and window_n >= k:
-        values[agency] = window_total / window_n
+    for agency_id, months in by_agency.items():
+        counts = {month: responses for month, (responses, _, _) in months.items()}
+        window = blocks_within(release_blocks(counts, k=k, closed_through=closed), first=first,
+                               last=last)  # fmt: skip
+        lookup = block_index(window)
+        per_block: dict[Block, Accumulator] = defaultdict(Accumulator)
+        for month, (_, n, total) in months.items():
+            block = lookup(month)
+            if block is not None:
+                per_block[block] += Accumulator(n, total, 0.0)
+        released = sum((a for a in per_block.values() if a.n >= k), Accumulator())
+        if released.n >= k:
+            values[agency_id] = released.total / released.n
     return values
 
 

@@ -121,9 +121,7 @@ def national_trust(closed: dt.date, *, demo: bool = False) -> dict[int, float]:
         rows = _trust_rollups(None, closed, demo=demo).values_list(
             "agency_id", "month", "r", "n_", "t"
         )
-        values = headline_trust_values(
-            rows.order_by("agency_id", "month"), k=k_min(), closed=closed
-        )
+        values = headline_trust_values(rows, k=k_min(), closed=closed)
         cache_set(key, values, NATIONAL_CACHE_SECONDS)
     for stale in [k for k, (until, _) in _national_memo.items() if until <= now]:
         _national_memo.pop(stale, None)

@@ -28,16 +28,31 @@ def new_version() -> int:
     return time.time_ns() // 1_000
 
 
-def agency_cache_version(slug: str) -> int:
-    """Return the agency's current cache version, setting a fresh one when none is stored."""
+def _counter(key: str) -> int:
+    """Read a version counter, starting it at a fresh value when missing (0: cache unavailable)."""
     try:
-        version = cache.get(version_key(slug))
-        if version is None:
-            cache.add(version_key(slug), new_version(), timeout=None)
-            version = cache.get(version_key(slug))
-        return int(version or 0)
+        value = cache.get(key)
+        if value is None:
+            cache.add(key, new_version(), timeout=None)
+            value = cache.get(key)
+        return int(value or 0)
     except Exception:  # noqa: BLE001 - a cache outage must not break public pages
         return 0
+
+
+def _bump(key: str) -> None:
+    """Advance a version counter: everything cached under the old value is stale."""
+    try:
+        cache.incr(key)
+    except ValueError:  # no counter yet: nothing was cached under one either
+        pass
+    except Exception:  # noqa: BLE001,S110 - cache down: pages render uncached anyway
+        pass
+
+
+def agency_cache_version(slug: str) -> int:
+    """Return the agency's current cache version, setting a fresh one when none is stored."""
+    return _counter(version_key(slug))
 
 
 def agency_data_changed(agency_id: int, *, slugs: Iterable[str] = ()) -> None:
@@ -48,12 +63,7 @@ def agency_data_changed(agency_id: int, *, slugs: Iterable[str] = ()) -> None:
     """
     current = Agency.objects.filter(pk=agency_id).values_list("slug", flat=True)
     for slug in {*slugs, *current}:
-        try:
-            cache.incr(version_key(slug))
-        except ValueError:  # no version yet: nothing was cached under one either
-            pass
-        except Exception:  # noqa: BLE001,S110 - cache down: pages render uncached anyway
-            pass
+        _bump(version_key(slug))
 
 
 FIGURES_GENERATION_KEY = "agency-figures-generation"
@@ -61,21 +71,9 @@ FIGURES_GENERATION_KEY = "agency-figures-generation"
 
 def figures_generation() -> int:
     """The generation of every agency's cached figures sections (0: cache unavailable)."""
-    try:
-        generation = cache.get(FIGURES_GENERATION_KEY)
-        if generation is None:
-            cache.add(FIGURES_GENERATION_KEY, new_version(), timeout=None)
-            generation = cache.get(FIGURES_GENERATION_KEY)
-        return int(generation or 0)
-    except Exception:  # noqa: BLE001 - a cache outage must not break public pages
-        return 0
+    return _counter(FIGURES_GENERATION_KEY)
 
 
 def figures_changed() -> None:
     """Closed months' rollups were rewritten (a rebuild): every cached figures section is stale."""
-    try:
-        cache.incr(FIGURES_GENERATION_KEY)
-    except ValueError:  # no generation yet: nothing was cached under one either
-        pass
-    except Exception:  # noqa: BLE001,S110 - cache down: nothing is cached then either
-        pass
+    _bump(FIGURES_GENERATION_KEY)

@@ -40,8 +40,7 @@ from .figures import PILLARS, Figures, agency_figures, closed_through, compare, 
 from .models import Agency
 
 COMMENTS_PER_PAGE = 10
-PAGE_CACHE_SECONDS = 3600  # also bounds how stale the national median in a body can be
-FIGURES_CACHE_SECONDS = 3600  # the same bound for the figures sections cached apart
+PAGE_CACHE_SECONDS = 3600  # pages and their figures; bounds how stale a national median is
 TREND_CHOICES = (12, 24)
 
 
@@ -199,7 +198,7 @@ def figures_key(agency: Agency, *, closed: dt.date, trend_months: int, generatio
     responses, comments and moderation never touch these sections: only a rollup rebuild
     (`generation`), the next closed month, or a change of what the sections print about the
     agency (its name, whether it is a demo) does. The national median in them may be as old as
-    the national pool's own cache (reads.NATIONAL_CACHE_SECONDS) plus FIGURES_CACHE_SECONDS.
+    the national pool's own cache (reads.NATIONAL_CACHE_SECONDS) plus PAGE_CACHE_SECONDS.
     """
     shown = hashlib.sha256(f"{agency.name}\x00{agency.is_demo}".encode()).hexdigest()[:16]
     parts = (agency.pk, shown, get_language(), f"{closed:%Y-%m}", trend_months, generation)
@@ -217,7 +216,7 @@ def figures_section(agency: Agency, *, closed: dt.date, trend_months: int) -> Sa
     context = figures_context(agency, closed=closed, trend_months=trend_months)
     html = render_to_string("agencies/detail_figures.html", context)
     if generation:
-        reads.cache_set(key, html, FIGURES_CACHE_SECONDS)
+        reads.cache_set(key, html, PAGE_CACHE_SECONDS)
     return html
 
 
@@ -236,7 +235,9 @@ def agency_context(
         "comments": _comments_page(
             agency,
             comments_page,
-            published=sum(c for (state, _), c in cells.items() if state == "published"),
+            published=sum(
+                c for (state, _), c in cells.items() if state == Feedback.Moderation.PUBLISHED
+            ),
         ),
         "moderation": _moderation_counts(cells, k),
         "policies": list(agency.policies.all()),

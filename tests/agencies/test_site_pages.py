@@ -7,22 +7,11 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import AgencyFactory
-
-STATIC_PAGES = [
-    "home",
-    "site:how_it_works",
-    "site:procedural_justice",
-    "site:why_trust",
-    "site:faq",
-    "site:accessibility",
-    "site:for_agencies",
-    "site:subscribe",
-    "site:demo",
-]
+from tests.site_pages import SITE_PAGES
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", STATIC_PAGES)
+@pytest.mark.parametrize("name", SITE_PAGES)
 def test_every_site_page_renders_in_english_and_spanish(client: Client, name: str) -> None:
     english = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="en")
     spanish = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="es")
@@ -33,7 +22,7 @@ def test_every_site_page_renders_in_english_and_spanish(client: Client, name: st
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", STATIC_PAGES)
+@pytest.mark.parametrize("name", SITE_PAGES)
 def test_site_pages_set_no_cookie_for_anonymous_visitors(client: Client, name: str) -> None:
     response = client.get(reverse(name))
     assert "sessionid" not in response.cookies

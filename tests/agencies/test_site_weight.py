@@ -10,19 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import AgencyFactory
+from tests.site_pages import SITE_PAGES
 
 BUDGET = 100 * 1024
-SITE_PAGES = [
-    "home",
-    "site:how_it_works",
-    "site:procedural_justice",
-    "site:why_trust",
-    "site:faq",
-    "site:accessibility",
-    "site:for_agencies",
-    "site:subscribe",
-    "site:demo",
-]
 
 
 def stylesheet_bytes() -> int:

@@ -14,6 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from tests.conftest import DESKTOP, PHONE
+from tests.site_pages import SITE_PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,17 +23,6 @@ VIEWPORTS = {"phone": PHONE, "desktop": DESKTOP}
 LOCALES = {"en": "en-US", "es": "es-ES"}
 CAPTCHA_HOSTS = {"www.google.com", "www.gstatic.com", "www.recaptcha.net"}
 
-SITE_PAGES = [
-    "home",
-    "site:how_it_works",
-    "site:procedural_justice",
-    "site:why_trust",
-    "site:faq",
-    "site:accessibility",
-    "site:for_agencies",
-    "site:subscribe",
-    "site:demo",
-]
 # The other areas' public pages, checked here too so that one test covers every public page.
 OTHER_PUBLIC_PAGES = [
     "agencies:directory",

@@ -31,6 +31,7 @@ MODERATION_COUNTED = (
 )
 
 CellKey = tuple[int, object, str]  # agency id, month, category
+ROLLUP_CELL = ("agency_id", "month", "category")
 
 
 def _person_measures(answers: Iterable[Answer]) -> dict[str, float | None]:
@@ -145,42 +146,31 @@ def rollups_rebuild(*, agency: Agency | None = None, batch_size: int = 2000) -> 
     answer_cells, score_cells, rows = _recomputed(agency, batch_size)
     answer_fields = ("count",)
     score_fields = ("responses", "n", "total", "total_sq")
-    _reconcile(AnswerRollup, ("question_id", "value"), answer_fields, answer_cells, agency,
+    _reconcile(AnswerRollup, (*ROLLUP_CELL, "question_id", "value"), answer_fields, answer_cells,
+               agency, batch_size)  # fmt: skip
+    _reconcile(ScoreRollup, (*ROLLUP_CELL, "measure"), score_fields, score_cells, agency,
                batch_size)  # fmt: skip
-    _reconcile(ScoreRollup, ("measure",), score_fields, score_cells, agency, batch_size)
-    _rebuild_moderation(agency)
+    _rebuild_moderation(agency, batch_size)
     # Rebuilt rollups may change closed months, which the cached figures sections take as final.
     transaction.on_commit(figures_changed)
     return rows
 
 
-def _rebuild_moderation(agency: Agency | None) -> None:
+def _rebuild_moderation(agency: Agency | None, batch_size: int) -> None:
     """Make the moderation rollup equal a recount of the comments, writing only what differs."""
     comments = Feedback.objects.filter(moderation_state__in=MODERATION_COUNTED)
-    cells = ModerationRollup.objects.all()
     if agency is not None:
-        comments, cells = comments.filter(agency=agency), cells.filter(agency=agency)
+        comments = comments.filter(agency=agency)
     wanted = {
-        (agency_id, state, reason): count
+        (agency_id, state, reason): (count,)
         for agency_id, state, reason, count in comments.values_list(
             "agency_id", "moderation_state", "withheld_reason"
         )
         .annotate(count=Count("*"))
         .order_by()
     }
-    changed, stale = [], []
-    for cell in cells:
-        count = wanted.pop((cell.agency_id, cell.state, cell.reason), None)
-        if count is None:
-            stale.append(cell.pk)
-        elif count != cell.count:
-            cell.count = count
-            changed.append(cell)
-    ModerationRollup.objects.filter(pk__in=stale).delete()
-    ModerationRollup.objects.bulk_update(changed, ["count"])
-    ModerationRollup.objects.bulk_create(
-        ModerationRollup(agency_id=a, state=s, reason=r, count=c) for (a, s, r), c in wanted.items()
-    )
+    cell = ("agency_id", "state", "reason")
+    _reconcile(ModerationRollup, cell, ("count",), wanted, agency, batch_size)
 
 
 def _recomputed(
@@ -250,22 +240,23 @@ def _recomputed(
 
 
 def _reconcile(
-    model: type[AnswerRollup] | type[ScoreRollup],
-    key_fields: tuple[str, ...],
+    model: type[AnswerRollup] | type[ScoreRollup] | type[ModerationRollup],
+    cell_fields: tuple[str, ...],
     value_fields: tuple[str, ...],
     wanted: dict[tuple, tuple],
     agency: Agency | None,
     batch_size: int,
 ) -> None:
-    """Make the model's rows equal `wanted`, writing only the cells that differ."""
-    cell_fields = ("agency_id", "month", "category", *key_fields)
+    """Make the model's rows equal `wanted` (cell -> values), writing only the cells that differ."""
     table = model.objects.all() if agency is None else model.objects.filter(agency=agency)
     changed, stale = [], []
     for pk, *values in table.values_list("pk", *cell_fields, *value_fields).iterator(
         chunk_size=batch_size
     ):
-        key = tuple(values[: len(cell_fields)])
-        key = (key[0], _as_date(key[1]), *key[2:])
+        key = tuple(
+            _as_date(v) if f == "month" else v
+            for f, v in zip(cell_fields, values[: len(cell_fields)], strict=True)
+        )
         current = tuple(values[len(cell_fields) :])
         target = wanted.pop(key, None)
         if target is None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -345,7 +345,11 @@ def _trust_value(release: AgencyRelease) -> float | None:
 
 def _compare(releases: Sequence[AgencyRelease], closed: dt.date) -> None:
     """Fill in the comparison of new releases: other agencies, same months, same kind (demo)."""
-    pool = AgencyRelease.objects.filter(closed_through=closed, agency__published=True)
+    # Real agencies: the published ones. Demo agencies: every demo agency (the sample agencies
+    # generated for the demo have no pages), never mixed with real ones.
+    pool = AgencyRelease.objects.filter(closed_through=closed).filter(
+        Q(agency__published=True) | Q(agency__is_demo=True)
+    )
     values: dict[bool, dict[int, float]] = {True: {}, False: {}}
     for other in pool.select_related("agency"):
         value = _trust_value(other)

@@ -6,7 +6,6 @@ only their own agency's records. Staff never see one person's answers, nor which
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
@@ -31,22 +30,19 @@ from agencies.models import District, Officer
 from agencies.qr import qr_drawing
 from agencies.roles import is_agency_staff, staff_agency
 from agencies.scoping import AgencyScopedAdmin, scope_queryset
-from surveys.scoring import MEASURES
 
-from . import redaction
+from . import admin_results, redaction
 from .cards import Card, cards_csv
 from .models import (
     Category,
     CodeBatch,
     Feedback,
-    Measure,
     ModerationDecision,
     PublicResponse,
     ServiceCall,
 )
 from .moderation import moderation_decide, public_response_save
 from .releases import CodeIssueRefused
-from .results import agency_results, results_csv
 from .services import codes_issue
 
 MAX_BLANK_CARDS = 500
@@ -656,40 +652,11 @@ class FeedbackAdmin(AgencyScopedAdmin):
 
     # --- internal results ------------------------------------------------------------------
 
-    def _results_or_403(self, request: HttpRequest):
-        agency = staff_agency(request.user)
-        if not request.user.has_perm("feedback.view_results") or agency is None:
-            raise PermissionDenied
-        return agency, agency_results(agency=agency)
-
     def results_view(self, request: HttpRequest) -> HttpResponse:
-        agency, results = self._results_or_403(request)
-        labels = dict(Measure.choices)
-        return TemplateResponse(
-            request,
-            "admin/feedback/results.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Results for %(agency)s") % {"agency": agency.name},
-                "agency": agency,
-                "results": results,
-                "measures": [(m, labels.get(m, m)) for m in MEASURES],
-                "breakdowns": [
-                    (_("By district"), results.breakdowns["district"]),
-                    (_("By call category"), results.breakdowns["category"]),
-                    (_("By officer"), results.breakdowns["officer"]),
-                ],
-            },
-        )
+        return admin_results.results_view(self, request)
 
     def results_csv_view(self, request: HttpRequest) -> HttpResponse:
-        agency, results = self._results_or_403(request)
-        response = HttpResponse(results_csv(results), content_type="text/csv; charset=utf-8")
-        stamp = dt.date.today().isoformat()
-        response["Content-Disposition"] = (
-            f'attachment; filename="results-{agency.slug}-{stamp}.csv"'
-        )
-        return response
+        return admin_results.results_csv_view(self, request)
 
 
 @admin.register(ModerationDecision)

@@ -21,7 +21,6 @@ from django.urls import path, reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 
 from agencies.cache import agency_data_changed
 from agencies.models import District, Officer
@@ -30,7 +29,7 @@ from agencies.scoping import AgencyScopedAdmin, scope_queryset
 from surveys.scoring import MEASURES
 
 from . import redaction
-from .admin_import import ServiceCallResource
+from .admin_import import ImportViews
 from .cards import IssuedBatch, cards_response
 from .models import (
     CodeBatch,
@@ -83,32 +82,46 @@ class BlankCardsForm(CardOutputForm):
 
 
 @admin.register(ServiceCall)
-class ServiceCallAdmin(ImportExportMixin, AgencyScopedAdmin):
-    resource_classes = [ServiceCallResource]
-    import_template_name = "admin/feedback/servicecall_import.html"
-    list_display = ["reference", "category", "occurred_on", "district", "sensitive", "agency"]
+class ServiceCallAdmin(AgencyScopedAdmin):
+    change_list_template = "admin/feedback/servicecall/change_list.html"
+    list_display = [
+        "reference",
+        "category",
+        "call_type",
+        "occurred_on",
+        "district",
+        "sensitive",
+        "agency",
+    ]
     list_select_related = ["district", "agency"]
     list_filter = ["category", "sensitive", "district", "agency"]
-    search_fields = ["reference", "call_type"]
+    search_fields = ["reference", "call_type", "call_code"]
     date_hierarchy = "occurred_on"
     filter_horizontal = ["officers"]
     actions = ["generate_codes"]
-    readonly_fields = ["sensitive"]
+    readonly_fields = ["sensitive", "why_sensitive"]
 
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return {**kwargs, "agency": staff_agency(request.user)}
+    def get_urls(self):
+        return [*ImportViews(self).urls(), *super().get_urls()]
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         # Import is for agency staff: every imported row belongs to their agency.
         return staff_agency(request.user) is not None and self.has_add_permission(request)
 
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra = {"has_import_permission": self.has_import_permission(request)}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+    @admin.display(description=_("why sensitive"))
+    def why_sensitive(self, obj: ServiceCall) -> str:
+        if obj.pk is None:
+            return "—"
+        return obj.sensitive_reason() or gettext("Not sensitive")
 
     def save_model(self, request, obj, form, change) -> None:
         agency = staff_agency(request.user) if is_agency_staff(request.user) else obj.agency
         if agency is not None:
-            obj.sensitive = (obj.call_type or "").strip().casefold() in agency.sensitive_types()
+            obj.sensitive = bool(agency.sensitive_reason(obj.call_type, obj.call_code))
         super().save_model(request, obj, form, change)
 
     @admin.action(
@@ -123,7 +136,7 @@ class ServiceCallAdmin(ImportExportMixin, AgencyScopedAdmin):
         calls = list(queryset.select_related("district"))
         form = CardOutputForm(request.POST if "confirm" in request.POST else None)
         if form.is_bound and form.is_valid():
-            eligible = [c for c in calls if not c.sensitive]
+            eligible = [c for c in calls if c.may_receive_code(agency)]
             if not eligible:
                 self.message_user(
                     request, _("No codes: every selected call is sensitive."), messages.WARNING
@@ -152,7 +165,7 @@ class ServiceCallAdmin(ImportExportMixin, AgencyScopedAdmin):
                 output=form.cleaned_data["output"],
                 paper=form.cleaned_data["paper"],
             )
-        sensitive = sum(1 for c in calls if c.sensitive)
+        sensitive = sum(1 for c in calls if not c.may_receive_code(agency))
         return TemplateResponse(
             request,
             "admin/feedback/generate_cards.html",

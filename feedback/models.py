@@ -46,6 +46,7 @@ class ServiceCall(models.Model):
     reference = models.CharField(_("agency reference"), max_length=64)
     category = models.CharField(_("category"), max_length=30, choices=Category.choices)
     call_type = models.CharField(_("dispatch call type"), max_length=120, blank=True)
+    call_code = models.CharField(_("dispatch call code"), max_length=30, blank=True)
     sensitive = models.BooleanField(
         _("sensitive"),
         default=False,
@@ -66,6 +67,26 @@ class ServiceCall(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    # --- sensitive calls (agencies/sensitive.py): the one check every code for a call passes ---
+    def sensitive_reason(self, agency: Agency | None = None) -> str:
+        """Why this call may get no code ("" when it may), from the agency's current list.
+
+        The stored `sensitive` flag is kept for lists and filters; the list itself is read again
+        here, so a kind added after the import still protects the call.
+        """
+        agency = agency if agency is not None and agency.pk == self.agency_id else self.agency
+        reason = agency.sensitive_reason(self.call_type, self.call_code)
+        if not reason and self.sensitive:
+            reason = str(_("marked sensitive"))
+        return reason
+
+    def may_receive_code(self, agency: Agency | None = None) -> bool:
+        return not self.sensitive_reason(agency)
+
+
+class SensitiveCallRefused(ValueError):
+    """A feedback code was about to be created for a sensitive call."""
 
 
 class CodeBatch(models.Model):
@@ -118,6 +139,18 @@ class FeedbackCode(models.Model):
 
     def __str__(self) -> str:
         return f"code …{self.digest[:6]}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Every path that creates a code for a call (cards, CSV, demo codes, any later API)
+        # ends here: a sensitive call never gets one. (Bulk writers bypass save(); the only one,
+        # feedback/synthetic.py, binds no call.)
+        if (
+            self._state.adding
+            and self.service_call_id is not None
+            and not self.service_call.may_receive_code(self.agency if self.agency_id else None)
+        ):
+            raise SensitiveCallRefused(self.service_call.reference)
+        super().save(*args, **kwargs)
 
 
 class FeedbackQuerySet(models.QuerySet):

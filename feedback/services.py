@@ -42,7 +42,7 @@ def codes_issue(
 
     With `service_calls`, one code per non-sensitive call; otherwise `count` blank codes.
     """
-    calls: list[ServiceCall | None] = [c for c in service_calls if not c.sensitive]
+    calls: list[ServiceCall | None] = [c for c in service_calls if c.may_receive_code(agency)]
     if not service_calls:
         calls = [None] * int(count or 0)
     expires_on = timezone.localdate() + dt.timedelta(days=valid_days or settings.FEEDBACK_CODE_DAYS)

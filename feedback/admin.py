@@ -33,6 +33,7 @@ from .models import (
     Measure,
     ServiceCall,
 )
+from .releases import CodeIssueRefused
 from .results import agency_results, results_csv
 from .services import codes_issue
 
@@ -135,13 +136,18 @@ class ServiceCallAdmin(AgencyScopedAdmin):
                     request, _("No codes: every selected call is sensitive."), messages.WARNING
                 )
                 return None
-            batch, pairs = codes_issue(
-                agency=agency,
-                kind=CodeBatch.Kind.CALLS,
-                service_calls=eligible,
-                created_by=request.user,
-                valid_days=form.cleaned_data["expires_in_days"],
-            )
+            try:
+                batch, pairs = codes_issue(
+                    agency=agency,
+                    kind=CodeBatch.Kind.CALLS,
+                    service_calls=eligible,
+                    created_by=request.user,
+                    valid_days=form.cleaned_data["expires_in_days"],
+                )
+            except CodeIssueRefused as refused:
+                calls_named = ", ".join(refused.references)
+                self.message_user(request, f"{refused.message} ({calls_named})", messages.ERROR)
+                return None
             issued = IssuedBatch(
                 batch=batch,
                 codes=[(code, call.district.name if call.district else "") for code, call in pairs],

@@ -439,3 +439,66 @@ class Kudos(models.Model):
 
     def __str__(self) -> str:
         return self.message[:60]
+
+
+# --- Frozen releases (PRIVACY.md rules 1-2) -------------------------------------------------------
+
+
+class ReleaseBlock(models.Model):
+    """One released block of an agency: whole months merged forward until they hold >= k responses.
+
+    Written once, on the day every code that could add to its months has expired
+    (`feedback.releases.releases_run`), with its figures computed then; every page, file and staff
+    view reads `figures` from here and never recomputes them. Only an operator's rebuild
+    (`manage.py release_blocks --rebuild`) rewrites a block.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="release_blocks")
+    first_month = models.DateField(_("first month"))
+    last_month = models.DateField(_("last month"))
+    n = models.PositiveIntegerField(_("responses"))
+    released_on = models.DateField(_("released"))
+    # See docs/agency-pages.md "Stored figures" and feedback/releases.py for the layout.
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("release block")
+        verbose_name_plural = _("release blocks")
+        ordering = ["agency", "first_month"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "first_month"], name="releaseblock_unique"),
+            models.CheckConstraint(
+                condition=models.Q(last_month__gte=models.F("first_month")),
+                name="releaseblock_months_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.first_month:%Y-%m}–{self.last_month:%Y-%m} (n={self.n})"
+
+
+class AgencyRelease(models.Model):
+    """What an agency's public and staff figures show once a month is closed: windows of whole
+    released blocks (12 and 24 months, kinds of contact, breakdowns) and the comparison.
+
+    One row per agency and closed month, written by the same daily run as the blocks; the latest
+    one is what the Agency Page, open data and staff results read.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="releases")
+    closed_through = models.DateField(_("closed through"))
+    released_on = models.DateField(_("released"))
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("agency release")
+        verbose_name_plural = _("agency releases")
+        ordering = ["agency", "-closed_through"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "closed_through"], name="agencyrelease_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} through {self.closed_through:%Y-%m}"

@@ -13,8 +13,6 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from agencies.csvfiles import SafeCSV
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -281,10 +279,6 @@ FEEDBACK_RATE_CODE = env.str("FEEDBACK_RATE_CODE", default="20/h")
 FEEDBACK_RATE_AGENCY = env.str("FEEDBACK_RATE_AGENCY", default="600/h")
 FEEDBACK_MIN_SECONDS = env.int("FEEDBACK_MIN_SECONDS", default=3)
 ALTCHA_MAX_NUMBER = env.int("ALTCHA_MAX_NUMBER", default=50000)
-
-# Staff exports (django-import-export) only as CSV through the one safe writer: its own CSV, TSV
-# and spreadsheet formats write formula cells unchanged (SECURITY.md 27).
-EXPORT_FORMATS = [SafeCSV]
 
 # --- E-mail ------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")

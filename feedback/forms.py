@@ -192,6 +192,10 @@ class SurveyForm(forms.Form):
         """Whether the form shows what someone entered (then its markup is never cached)."""
         return self.is_bound or bool(self.initial)
 
+    def about_you_given(self) -> bool:
+        """Whether any optional question about the person holds an answer (shown unfolded)."""
+        return any(field.value() for field in self.demographic_fields())
+
     def demographic_fields(self) -> list[forms.BoundField]:
         return [self["age_band"], self["race_ethnicity"], self["gender"]]
 

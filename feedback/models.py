@@ -11,6 +11,7 @@ Nothing here stores an IP address, user agent, session or precise time of submis
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -352,3 +353,56 @@ class ModerationRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.state} {self.reason}: {self.count}"
+
+
+def random_queue_key() -> str:
+    """A random, unguessable key: orders a batch at random and names a comment in staff URLs."""
+    return secrets.token_hex(16)
+
+
+class CommentRelease(models.Model):
+    """The daily batch in which a comment reached the agency's moderators or reviewers.
+
+    Comments reach staff only in these batches (PRIVACY.md rule 9): `manage.py release_comments`
+    runs once a day and releases, together, every comment written before that day. Within a batch
+    the order is `key`, which is random, and staff URLs name a comment by `key`, never by the
+    feedback's id (ids follow the order in which comments arrived).
+    """
+
+    feedback = models.OneToOneField(
+        Feedback, on_delete=models.CASCADE, related_name="comment_release"
+    )
+    released_on = models.DateField(_("reached the queue"))
+    key = models.CharField(max_length=32, unique=True, default=random_queue_key, editable=False)
+
+    class Meta:
+        verbose_name = _("comment batch entry")
+        verbose_name_plural = _("comment batch entries")
+        indexes = [models.Index(fields=["released_on", "key"])]
+
+    def __str__(self) -> str:
+        return f"{self.released_on:%Y-%m-%d} {self.key[:6]}"
+
+
+class Kudos(models.Model):
+    """Thanks a respondent chose to send to the officers of their call.
+
+    Nothing joins it to the response it was written with (PRIVACY.md rule 8): no foreign key to
+    the feedback, the code or the call; only the agency and the officers it is addressed to. It
+    reaches staff in the daily batch (`released_on`), in random order (`key`), without answers.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="kudos")
+    officers = models.ManyToManyField(Officer, related_name="kudos")
+    message = models.TextField(_("message"), max_length=1000)
+    written_on = models.DateField(_("written (date only)"))
+    released_on = models.DateField(_("delivered"), null=True, blank=True)
+    key = models.CharField(max_length=32, unique=True, default=random_queue_key, editable=False)
+
+    class Meta:
+        verbose_name = _("thanks to officers")
+        verbose_name_plural = _("thanks to officers")
+        indexes = [models.Index(fields=["agency", "released_on", "key"])]
+
+    def __str__(self) -> str:
+        return self.message[:60]

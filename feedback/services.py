@@ -11,7 +11,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from agencies.cache import agency_data_changed
 from agencies.models import Agency, District
 from surveys.models import Question, Survey
 
@@ -198,11 +197,8 @@ def feedback_submit(
         transaction.on_commit(
             lambda: codes_restamp(agency_id=agency_id, around=code_id), robust=True
         )
-    if state == Feedback.Moderation.PENDING:
-        # Public pages show closed months only, so a new response changes nothing on them until
-        # its month is published (the cache key holds the closed month). A comment awaiting
-        # moderation does change one thing at once: the "pending" count.
-        transaction.on_commit(lambda: agency_data_changed(agency_id), robust=True)
+    # Nothing public changes with one submission (PRIVACY.md rule 9): a comment reaches the queue
+    # and the "awaiting review" count with the next daily batch (feedback.moderation).
     return feedback
 
 

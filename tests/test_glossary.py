@@ -72,8 +72,8 @@ def test_the_glossary_terms_themselves_pass() -> None:
 def test_every_entry_is_translated_once_with_every_plural_form(catalogue: polib.POFile) -> None:
     """No English left, no duplicate msgid (a union merge can add one), every plural form filled.
 
-    The header declares Spanish's three CLDR plural forms; an entry with only two shows English
-    for most counts (the comparison sentence "... of the 5 demo agencies ..." did).
+    An entry with fewer forms than the header declares shows English for the missing counts (the
+    comparison sentence "... of the 5 demo agencies ..." did, under a three-form header).
     """
     nplurals = int(re.search(r"nplurals=(\d+)", catalogue.metadata["Plural-Forms"]).group(1))
     entries = [e for e in catalogue if not e.obsolete]
@@ -119,3 +119,16 @@ def test_no_template_formats_a_month_without_the_locale_format() -> None:
         if re.search(r"""date:["']F Y["']""", line)
     ]
     assert offenders == []
+
+
+def test_msgfmt_accepts_the_catalogue() -> None:
+    """GNU msgfmt's own checks: formats, plural forms against the header, duplicate entries."""
+    import subprocess
+
+    result = subprocess.run(
+        ["msgfmt", "--check", "-o", "/dev/null", str(CATALOGUE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

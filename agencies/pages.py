@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -36,7 +36,7 @@ from surveys.models import Question
 from surveys.scoring import DOES_NOT_APPLY, SCALE, Estimate
 
 from . import reads
-from .cache import agency_cache_version, figures_generation, version_key
+from .cache import figures_generation, version_key
 from .charts import Segment, stacked_bar, trend_chart
 from .figures import PILLARS, TrendPoint, closed_through, estimate_of, headline_range
 from .models import Agency
@@ -133,7 +133,10 @@ def _comments_page(agency: Agency, number: int, *, published: int) -> Page:
         .only("published_text", "published_on", "public_response__body")
         .order_by("-published_on", "-id")  # the feedback_published_comments index
     )
-    return _CountedPaginator(comments, COMMENTS_PER_PAGE, count=published).get_page(number)
+    try:
+        return _CountedPaginator(comments, COMMENTS_PER_PAGE, count=published).page(number)
+    except EmptyPage as error:  # a 404 that stores nothing, not a cached copy of the last page
+        raise Http404 from error
 
 
 @dataclass(frozen=True)
@@ -341,18 +344,19 @@ def agency_context(
     k = reads.k_min()
     closed = current_closed_month(today)
     cells = _moderation_cells(agency)
+    comments = _comments_page(  # first: an out-of-range page stores nothing, not even figures
+        agency,
+        comments_page,
+        published=sum(
+            c for (state, _), c in cells.items() if state == Feedback.Moderation.PUBLISHED
+        ),
+    )
     return {
         "agency": agency,
         "k": k,
         "closed": closed,
         "figures_section": figures_section(agency, closed=closed, trend_months=trend_months),
-        "comments": _comments_page(
-            agency,
-            comments_page,
-            published=sum(
-                c for (state, _), c in cells.items() if state == Feedback.Moderation.PUBLISHED
-            ),
-        ),
+        "comments": comments,
         "moderation": _moderation_counts(cells, k),
         "policies": list(agency.policies.all()),
         "accreditations": list(agency.accreditations.all()),
@@ -412,10 +416,11 @@ class CachedPage:
     content: bytes | SafeString
 
 
-def page_lookup(want: PageWant) -> tuple[int, CachedPage | None]:
+def page_lookup(want: PageWant) -> tuple[int | None, CachedPage | None]:
     """The agency's cache version and its page, if cached under that version: one round trip.
 
-    Version 0 means the cache is unavailable; nothing is cached then.
+    Version 0 means the cache is unavailable; nothing is cached then. None means no version is
+    stored yet: the caller starts one (agency_cache_version) once it knows the agency exists.
     """
     vkey = version_key(want.slug)
     try:
@@ -424,7 +429,7 @@ def page_lookup(want: PageWant) -> tuple[int, CachedPage | None]:
         return 0, None
     version = found.get(vkey)
     if version is None:
-        return agency_cache_version(want.slug), None
+        return None, None
     entry = found.get(want.key)
     # The body is our own template output (a SafeString: every value was escaped when it was
     # rendered); pickling on the cache keeps that class, so nothing is marked safe by hand.
@@ -436,7 +441,7 @@ def page_lookup(want: PageWant) -> tuple[int, CachedPage | None]:
 def page_store(
     request: HttpRequest,
     want: PageWant,
-    version: int,
+    version: int | None,
     *,
     whole: bool,
     content: bytes | SafeString,

@@ -8,18 +8,17 @@ block. The staff see more breakdowns than the public page, never other numbers.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from agencies import csvfiles
 from agencies.figures import MEASURES, estimate_of
 from agencies.models import Agency
 from surveys.scoring import Estimate
 
-from .cards import spreadsheet_safe
 from .models import AgencyRelease, Category, Language
 from .releases import latest_release
 
@@ -116,7 +115,7 @@ def agency_results(*, agency: Agency) -> Results:
 def results_csv(results: Results) -> str:
     """Aggregates only (shown cells), each with the months it covers, for analysts."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvfiles.writer(out, lineterminator="\r\n")
     writer.writerow(["breakdown", "group", "first_month", "last_month", "responses", *MEASURES])
     rows = [("overall", results.overall)] + [
         (name, cell) for name, cells in results.breakdowns.items() for cell in cells
@@ -128,7 +127,7 @@ def results_csv(results: Results) -> str:
         writer.writerow(
             [
                 name,
-                spreadsheet_safe(cell.label),
+                cell.label,
                 f"{cell.first:%Y-%m}" if cell.first else "",
                 f"{cell.last:%Y-%m}" if cell.last else "",
                 cell.responses,

@@ -10,7 +10,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from agencies.cache import agency_data_changed
 from agencies.models import Agency, District
 from surveys.models import Question, Survey
 
@@ -47,7 +46,7 @@ def codes_issue(
     released or about to be raise CodeIssueRefused and nothing is printed.
     """
     today = timezone.localdate()
-    calls: list[ServiceCall | None] = [c for c in service_calls if not c.sensitive]
+    calls: list[ServiceCall | None] = [c for c in service_calls if c.may_receive_code(agency)]
     if not service_calls:
         calls = [None] * int(count or 0)
     refused = [
@@ -224,11 +223,8 @@ def feedback_submit(
         transaction.on_commit(
             lambda: codes_restamp(agency_id=agency_id, around=code_id), robust=True
         )
-    if state == Feedback.Moderation.PENDING:
-        # Public pages show closed months only, so a new response changes nothing on them until
-        # its month is published (the cache key holds the closed month). A comment awaiting
-        # moderation does change one thing at once: the "pending" count.
-        transaction.on_commit(lambda: agency_data_changed(agency_id), robust=True)
+    # Nothing public changes with one submission (PRIVACY.md rule 9): a comment reaches the queue
+    # and the "awaiting review" count with the next daily batch (feedback.moderation).
     return feedback
 
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0001_agencies_profiles_staff_and_signups'),
-        ('feedback', '0002_moderation_rollup_and_published_comments_index'),
+        ('feedback', '0004_servicecall_call_code'),
     ]
 
     operations = [

@@ -30,7 +30,7 @@ from .models import (
     Feedback,
     ServiceCall,
 )
-from .releases import CodeIssueRefused
+from .releases import CodeIssueRefused, batch_response_rate
 from .services import codes_issue
 
 MAX_BLANK_CARDS = 500
@@ -199,10 +199,7 @@ class CodeBatchAdmin(AgencyScopedAdmin):
 
     @admin.display(description=_("response rate"))
     def response_rate(self, obj: CodeBatch) -> str:
-        # A rate over a handful of codes says who answered; show it only from k codes up.
-        if obj.size < settings.MIN_PUBLIC_RESPONSES:
-            return gettext("shown from %(k)s codes") % {"k": settings.MIN_PUBLIC_RESPONSES}
-        return f"{round(100 * obj.used / obj.size)} %"
+        return batch_response_rate(obj, used=obj.used)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

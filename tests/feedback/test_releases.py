@@ -208,3 +208,15 @@ def test_officer_figures_use_the_primary_officer_only():
     assert all(n >= 10 for n in shown.values())
     hidden = ReleaseBlock.objects.get(agency=agency).figures["breakdowns"]["officer"]["hidden"]
     assert hidden == 0 or hidden >= 10
+
+
+@override_settings(FEEDBACK_CODE_DAYS=60)
+def test_the_thank_you_page_names_the_month_the_answer_first_counts(client):
+    from django.core import signing
+
+    from feedback.views import THANKS_SALT
+
+    token = signing.dumps({"a": None, "m": "2026-03"}, salt=THANKS_SALT)
+    page = client.get(f"/feedback/thanks/?t={token}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Your answers count for your contact in March 2026" in page
+    assert "published results in May 2026" in page  # March closes on 31 May

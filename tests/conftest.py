@@ -184,7 +184,7 @@ def ensure_standard_survey() -> None:
         pk=1,
         version=1,
         title="Post-contact procedural justice survey",
-        introduced_on=dt.date(2026, 1, 1),
+        introduced_on=dt.date(2025, 6, 1),
         is_current=True,
     )
     for order, item in enumerate(migration.STANDARD_V1, start=1):

@@ -9,7 +9,6 @@ and the answer distributions. The national files are the union of the agency fil
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -17,15 +16,13 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.conf import settings
-
-from feedback.models import Category
-from surveys.disclosure import add_months
+from feedback.models import AgencyRelease, Category, ReleaseBlock
+from feedback.releases import latest_release, released_blocks
 from surveys.models import Question
-from surveys.scoring import DOES_NOT_APPLY, SCALE, Estimate
+from surveys.scoring import DOES_NOT_APPLY, SCALE
 
-from . import reads
-from .figures import PILLARS, TRUST, Figures, agency_figures
+from . import csvfiles
+from .figures import PILLARS, TRUST
 from .models import Agency
 
 LICENSE = {
@@ -38,8 +35,6 @@ LICENSE_STATEMENT = (
     "Responses from people who chose to answer after contact with the agency; not a community-wide "
     "poll. These are the figures the Agency Pages publish; there are no per-response rows."
 )
-# Every block since the agency's first: the page's trend shows up to 24 months of them.
-ALL_MONTHS = 12 * 100
 SHARE_POSITIVE = "share_positive"
 HEADLINE_MEASURES = (TRUST, *PILLARS, "outcome")
 
@@ -94,32 +89,99 @@ def _interval(which: str) -> Column:
     )
 
 
+def _change_columns() -> list[Column]:
+    out = []
+    for which, words in (
+        ("previous", "the block before"),
+        ("year_earlier", "the block covering the same months a year earlier"),
+    ):
+        out += [
+            Column(
+                f"change_{which}_difference",
+                "number",
+                f"Trust index minus that of {words}, in score points; empty when there is none "
+                "to compare with.",
+            ),
+            Column(f"change_{which}_low", "number", "Lower bound of its 95 % interval."),
+            Column(f"change_{which}_high", "number", "Upper bound of its 95 % interval."),
+            Column(
+                f"change_{which}_detectable",
+                "boolean",
+                "False when the interval includes zero: no detectable change (the page then "
+                "says so, never 'better' or 'worse').",
+            ),
+        ]
+    return out
+
+
 BLOCK_COLUMNS = [
     AGENCY,
     AGENCY_NAME,
     Column("block_start", "string", "First month of the release block (YYYY-MM).", MONTH),
     Column("block_end", "string", "Last month of the release block (YYYY-MM).", MONTH),
     Column(
+        "released_on",
+        "date",
+        "The day the block was released (its last codes had expired); its figures never change "
+        "afterwards.",
+        {"required": True},
+    ),
+    Column(
         "responses",
         "integer",
-        "People who responded about contacts in the block.",
+        "People who responded about contacts in the block's months.",
         {"required": True, "minimum": 0},
-    ),  # fmt: skip
+    ),
     Column(
         "trust_n",
         "integer",
-        "People with a trust index in the block; empty when withheld.",
+        "People the block's trust index rests on; empty when the block's scores are withheld "
+        "(some measure rests on fewer than k people).",
         {"minimum": 0},
-    ),  # fmt: skip
+    ),
     Column(
         "trust",
         "number",
         f"Trust index of the block, {SCORE_UNIT}.",
         {"minimum": 0, "maximum": 100},
-        {"unit": "score 0-100"},
-    ),  # fmt: skip
+    ),
     _interval("low"),
     _interval("high"),
+    *_change_columns(),
+]
+
+RATE_COLUMNS = [
+    AGENCY,
+    AGENCY_NAME,
+    Column("block_start", "string", "First month of the release block (YYYY-MM).", MONTH),
+    Column("block_end", "string", "Last month of the release block (YYYY-MM).", MONTH),
+    Column(
+        "channel",
+        "string",
+        "all: every code issued for the block's months; call: codes printed for recorded "
+        "service calls; blank: blank cards (QR code or text message).",
+        {"required": True},
+    ),
+    Column(
+        "codes",
+        "integer",
+        "Feedback codes issued for contacts in the block's months.",
+        {"required": True, "minimum": 0},
+    ),
+    Column(
+        "responses",
+        "integer",
+        "Responses with those codes; empty while fewer than k (the page then says 'fewer than "
+        "k responses').",
+        {"minimum": 0},
+    ),
+    Column(
+        "percent",
+        "number",
+        "responses / codes x 100 (AAPOR RR1-style response rate), 2 decimals; empty when "
+        "responses is empty or no code was issued.",
+        {"minimum": 0},
+    ),
 ]
 
 SCORE_COLUMNS = [
@@ -128,15 +190,23 @@ SCORE_COLUMNS = [
     Column(
         "period_start",
         "string",
-        "First month covered (YYYY-MM): the first of the whole released blocks in the last "
-        "twelve closed months.",
-        MONTH,
+        "First month of the first whole released block the figure covers (YYYY-MM), within the "
+        "last twelve closed months; empty when the figure covers none.",
+        {"pattern": r"\d{4}-\d{2}"},
     ),
-    Column("period_end", "string", "Last month covered (YYYY-MM).", MONTH),
+    Column(
+        "period_end",
+        "string",
+        "Last month of the last block the figure covers (YYYY-MM).",
+        {"pattern": r"\d{4}-\d{2}"},
+    ),
+    Column(
+        "blocks", "integer", "How many whole released blocks the figure covers.", {"minimum": 0}
+    ),  # fmt: skip
     Column(
         "breakdown",
         "string",
-        "all: everyone in the period; call_category: one kind of contact.",
+        "all: everyone in the window; call_category: one kind of contact.",
         {"required": True, "enum": ["all", "call_category"]},
     ),
     Column(
@@ -147,9 +217,18 @@ SCORE_COLUMNS = [
         + ").",
     ),
     Column(
+        "status",
+        "string",
+        "shown; too_few (fewer than k people, hidden); not_in_any_block (k or more people over "
+        "the window, but in no single block were they enough to be shown: a cell of a block is "
+        "hidden under k, or so that another cell cannot be worked out by subtraction); none (no "
+        "response of this kind).",
+        {"required": True, "enum": ["shown", "too_few", "not_in_any_block", "none"]},
+    ),
+    Column(
         "measure",
         "string",
-        "trust (trust index: the mean of the four pillar scores), voice, respect (dignity and "
+        "trust (trust index: the mean of the four pillar means), voice, respect (dignity and "
         "respect), neutrality, motives (trustworthy motives), outcome (overall satisfaction and "
         "confidence, not part of the trust index), or share_positive (percent answering 4 or 5 on "
         "overall satisfaction).",
@@ -161,20 +240,13 @@ SCORE_COLUMNS = [
         "score_0_100 for scores, percent for share_positive.",
         {"required": True, "enum": ["score_0_100", "percent"]},
     ),
-    Column(
-        "withheld",
-        "boolean",
-        "True when the figure rests on fewer than k people (or is hidden so that another cell "
-        "cannot be worked out by subtraction): n, value and interval are then empty.",
-        {"required": True},
-    ),
-    Column("n", "integer", "People the figure rests on.", {"minimum": 0}),
+    Column("n", "integer", "People the figure rests on; empty unless shown.", {"minimum": 0}),
     Column(
         "value",
         "number",
-        "The figure, in `unit`, rounded to 2 decimals.",
+        "The figure, in `unit`, as stored at release (4 decimals; the page rounds it).",
         {"minimum": 0, "maximum": 100},
-    ),  # fmt: skip
+    ),
     _interval("low"),
     _interval("high"),
 ]
@@ -189,13 +261,13 @@ DISTRIBUTION_COLUMNS = [
         "integer",
         "Version of the survey the question belongs to.",
         {"required": True},
-    ),  # fmt: skip
+    ),
     Column(
         "question",
         "string",
-        "Question code (see the questions resource for its wording).",
+        "Question code (see the questions resource for its wording in English and Spanish).",
         {"required": True},
-    ),  # fmt: skip
+    ),
     Column(
         "answer",
         "integer",
@@ -204,20 +276,18 @@ DISTRIBUTION_COLUMNS = [
         {"required": True, "minimum": 0, "maximum": 5},
     ),
     Column(
-        "answers", "integer", "How many people gave this answer.", {"required": True, "minimum": 0}
-    ),  # fmt: skip
-    Column(
         "n",
         "integer",
         "People who answered the question (every answer value, 0 included).",
         {"required": True, "minimum": 0},
-    ),  # fmt: skip
+    ),
     Column(
         "percent",
-        "number",
-        "answers / n x 100, rounded to 2 decimals.",
+        "integer",
+        "Share of those people who gave this answer, in whole percent, rounded (largest "
+        "remainder) so that each question adds up to 100.",
         {"required": True, "minimum": 0, "maximum": 100},
-    ),  # fmt: skip
+    ),
 ]
 
 QUESTION_COLUMNS = [
@@ -254,21 +324,27 @@ TABLES = (
     Table(
         "blocks",
         "Release blocks",
-        "One row per released block of the agency: its months, responses and trust index (the "
-        "Agency Page's 'Trust index over time').",
+        "One row per released block: its months, release date, responses, trust index and "
+        "change (the Agency Page's 'Trust index over time' shows those of the last 24 months).",
         BLOCK_COLUMNS,
+    ),
+    Table(
+        "response_rates",
+        "Response rates",
+        "Codes issued and responses for each released block, in all and by channel.",
+        RATE_COLUMNS,
     ),
     Table(
         "scores",
         "Scores of the last twelve closed months",
         "The Agency Page's headline figures: trust index, pillars, overall, share satisfied, and "
-        "the trust index by kind of contact, with n and 95 % intervals.",
+        "the trust index by kind of contact, with n, 95 % intervals and the blocks covered.",
         SCORE_COLUMNS,
     ),
     Table(
         "distributions",
         "How people answered each question",
-        "The Agency Page's answer distributions over the same months as the scores.",
+        "The Agency Page's answer distributions, over the same blocks as the scores.",
         DISTRIBUTION_COLUMNS,
     ),
     Table(
@@ -279,109 +355,134 @@ TABLES = (
     ),
 )
 TABLE_NAMES = tuple(t.name for t in TABLES)
+# The breakdowns the Agency Page shows: (name in the stored release, name in the files).
+FILE_BREAKDOWNS = (("category", "call_category"),)
 
 
 # --- The figures -------------------------------------------------------------------------------
+
+
+def published_figures(agency: Agency) -> tuple[list[ReleaseBlock], AgencyRelease | None]:
+    """The stored releases the Agency Page shows: the one source of the open-data files."""
+    return released_blocks(agency), latest_release(agency)
+
+
+def _month(day: dt.date | str | None) -> str | None:
+    if day is None:
+        return None
+    return (day if isinstance(day, str) else day.isoformat())[:7]
+
+
+def _estimate(data: dict | None, *, percent: bool = False) -> tuple:
+    """(n, value, low, high) of a stored estimate; share_positive (0-1) in percent."""
+    if not data:
+        return (None, None, None, None)
+    scale = 100 if percent else 1
+
+    def part(v: float | None) -> float | None:
+        return None if v is None else round(v * scale, 4)
+
+    return (data["n"], part(data["value"]), part(data["low"]), part(data["high"]))
+
+
+def _change(data: dict | None) -> tuple:
+    if not data:
+        return (None, None, None, None)
+    return (data["difference"], data["low"], data["high"], data["detectable"])
+
+
+def _covered(blocks: list[dict]) -> tuple:
+    if not blocks:
+        return (None, None, 0)
+    return (_month(blocks[0]["first"]), _month(blocks[-1]["last"]), len(blocks))
 
 
 @dataclass(frozen=True)
 class Published:
     """One agency's published figures, as rows of each table (tuples in column order)."""
 
-    closed: dt.date
-    last_block_end: dt.date | None
+    released_on: dt.date | None
     tables: dict[str, list[tuple]]
 
 
-def published_figures(agency: Agency, *, closed: dt.date) -> tuple[Figures, list[Question]]:
-    """The figures the Agency Page shows for this closed month: the one source of the files."""
-    answers = reads.answer_rows(agency)
-    ids = {row.question_id for row in answers}
-    questions = list(
-        Question.objects.filter(id__in=ids)
-        .select_related("survey")
-        .order_by("-survey__version", "order")
-    )
-    satisfaction = next((q.id for q in questions if q.is_satisfaction), None)
-    figures = agency_figures(
-        reads.score_rows(agency),
-        answers,
-        k=reads.k_min(),
-        closed=closed,
-        satisfaction_question_id=satisfaction,
-        trend_months=ALL_MONTHS,
-    )
-    return figures, questions
+def _block_rows(who: tuple, blocks: Sequence[ReleaseBlock]) -> tuple[list[tuple], list[tuple]]:
+    rows, rates = [], []
+    for block in blocks:
+        fig = block.figures
+        span = (_month(block.first_month), _month(block.last_month))
+        trust = (fig.get("measures") or {}).get(TRUST) if fig.get("scored") else None
+        change = fig.get("change") or {}
+        rows.append(
+            (*who, *span, block.released_on.isoformat(), block.n, *_estimate(trust),
+             *_change(change.get("previous")), *_change(change.get("year_earlier")))
+        )  # fmt: skip
+        rate = fig.get("response_rate")
+        if not rate:
+            continue
+        channels = [("all", rate.get("codes", 0), rate.get("responses"))]
+        channels += [(name, c["codes"], c["responses"]) for name, c in
+                     sorted((rate.get("channels") or {}).items())]  # fmt: skip
+        for name, codes, responses in channels:
+            percent = round(100 * responses / codes, 2) if codes and responses is not None else None
+            rates.append((*who, *span, name, codes, responses, percent))
+    return rows, rates
 
 
-def _month(day: dt.date | None) -> str | None:
-    return None if day is None else f"{day:%Y-%m}"
-
-
-def _r(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
-def _score_row(head: tuple, breakdown: str, group: str, measure: str, est: Estimate | None,
-               percent: bool = False) -> tuple:  # fmt: skip
-    unit = "percent" if percent else "score_0_100"
-    if est is None:
-        return (*head, breakdown, group, measure, unit, True, None, None, None, None)
-    scale = 100 if percent else 1
-    low = None if est.low is None else est.low * scale
-    high = None if est.high is None else est.high * scale
-    return (*head, breakdown, group, measure, unit, False, est.n, _r(est.value * scale), _r(low),
-            _r(high))  # fmt: skip
-
-
-def agency_tables(agency: Agency, *, closed: dt.date) -> Published:
-    """The rows of every table for one agency (questions excluded: they are not per agency)."""
-    figures, questions = published_figures(agency, closed=closed)
-    who = (agency.slug, agency.name)
-    trust_by_block = {p.block: p.trust for p in figures.trend}
-    blocks = []
-    for block in figures.blocks:
-        est = trust_by_block.get(block)
-        blocks.append(
-            (*who, _month(block.start), _month(block.end), block.n)
-            + (
-                (None, None, None, None)
-                if est is None
-                else (est.n, _r(est.value), _r(est.low), _r(est.high))
-            )
-        )
+def _headline_rows(who: tuple, headline: dict, order: dict) -> tuple[list[tuple], list[tuple]]:
     scores: list[tuple] = []
     distributions: list[tuple] = []
-    if figures.window_blocks:
-        period = (_month(figures.first_month), _month(figures.last_month))
-        head = (*who, *period)
-        for measure in HEADLINE_MEASURES:
-            scores.append(_score_row(head, "all", "", measure, figures.measures.get(measure)))
-        scores.append(_score_row(head, "all", "", SHARE_POSITIVE, figures.share_positive, True))
-        for category in Category.values:
-            est = figures.categories.get(category)
-            scores.append(_score_row(head, "call_category", category, TRUST, est))
-        for question in questions:
-            dist = figures.distributions.get(question.id)
-            if dist is None:
-                continue
-            for value in (*SCALE, DOES_NOT_APPLY):
-                count = round(dist.shares.get(value, 0.0) * dist.n)
-                distributions.append(
-                    (
-                        *head,
-                        question.survey.version,
-                        question.code,
-                        value,
-                        count,
-                        dist.n,
-                        round(100 * count / dist.n, 2),
-                    )  # fmt: skip
-                )
-    last = figures.blocks[-1].end if figures.blocks else None
-    return Published(
-        closed, last, {"blocks": blocks, "scores": scores, "distributions": distributions}
-    )
+    if not headline.get("scored_blocks"):
+        return scores, distributions
+    covered = _covered(headline["scored_blocks"])
+    measures = headline.get("measures") or {}
+    for measure in HEADLINE_MEASURES:
+        est = measures.get(measure)
+        scores.append((*who, *covered, "all", "", "shown" if est else "too_few", measure,
+                       "score_0_100", *_estimate(est)))  # fmt: skip
+    est = headline.get("share_positive")
+    scores.append((*who, *covered, "all", "", "shown" if est else "too_few", SHARE_POSITIVE,
+                   "percent", *_estimate(est, percent=True)))  # fmt: skip
+    for stored, name in FILE_BREAKDOWNS:
+        cells = (headline.get("breakdowns") or {}).get(stored, {})
+        for value in Category.values:
+            cell = cells.get(value)
+            status = cell["status"] if cell else "none"
+            shown = status == "shown"
+            est = (cell.get("measures") or {}).get(TRUST) if shown else None
+            where = _covered(cell.get("blocks", [])) if shown else (None, None, 0)
+            scores.append((*who, *where, name, value, status, TRUST, "score_0_100",
+                           *_estimate(est)))  # fmt: skip
+
+    def position(key: str) -> tuple:
+        version, _sep, code = key.partition(":")
+        number = int(version.lstrip("v"))
+        return (-number, order.get((number, code), 999), code)
+
+    for key in sorted(headline.get("distributions") or {}, key=position):
+        dist = headline["distributions"][key]
+        version, _sep, code = key.partition(":")
+        for value in (*SCALE, DOES_NOT_APPLY):
+            distributions.append((*who, *covered[:2], int(version.lstrip("v")), code, value,
+                                  dist["n"], dist["percent"][str(value)]))  # fmt: skip
+    return scores, distributions
+
+
+def agency_tables(agency: Agency, *, order: dict | None = None) -> Published:
+    """The rows of every per-agency table, read from the agency's stored releases.
+
+    `order` maps (survey version, question code) to the question's position (question_rows).
+    """
+    blocks, release = published_figures(agency)
+    who = (agency.slug, agency.name)
+    block_rows, rates = _block_rows(who, blocks)
+    headline = (release.figures if release is not None else {}).get("headline") or {}
+    scores, distributions = _headline_rows(who, headline, order or {})
+    released = [b.released_on for b in blocks]
+    if release is not None and blocks:
+        released.append(release.released_on)
+    tables = {"blocks": block_rows, "response_rates": rates, "scores": scores,
+              "distributions": distributions}  # fmt: skip
+    return Published(max(released, default=None), tables)
 
 
 def question_rows() -> list[tuple]:
@@ -390,11 +491,6 @@ def question_rows() -> list[tuple]:
             "survey__version", "code", "order", "pillar", "scale", "text_en", "text_es"
         )
     )
-
-
-def release_date(month: dt.date) -> dt.date:
-    """The day a month's figures were released: the last codes for it had then expired."""
-    return add_months(month, 1) + dt.timedelta(days=settings.FEEDBACK_CODE_DAYS)
 
 
 @dataclass(frozen=True)
@@ -409,15 +505,16 @@ class Bundle:
 def bundle_of(agencies: Iterable[Agency], *, closed: dt.date) -> Bundle:
     """The tables of these agencies, agency after agency, and the date of the newest release."""
     tables: dict[str, list[tuple]] = {name: [] for name in TABLE_NAMES}
-    ends = []
+    tables["questions"] = question_rows()
+    order = {(v, code): position for v, code, position, *_ in tables["questions"]}
+    released = []
     for agency in agencies:
-        published = agency_tables(agency, closed=closed)
+        published = agency_tables(agency, order=order)
         for name, rows in published.tables.items():
             tables[name].extend(rows)
-        if published.last_block_end is not None:
-            ends.append(published.last_block_end)
-    tables["questions"] = question_rows()
-    return Bundle(closed, release_date(max(ends)) if ends else None, tables)
+        if published.released_on is not None:
+            released.append(published.released_on)
+    return Bundle(closed, max(released, default=None), tables)
 
 
 # --- Encoders ------------------------------------------------------------------------------
@@ -432,7 +529,7 @@ def _cell(column: Column, value: object) -> object:
 def csv_text(columns: Sequence[Column], rows: Iterable[Sequence]) -> str:
     """A whole CSV file: header, then one line per row; None is an empty cell."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvfiles.writer(buffer, lineterminator="\n")
     writer.writerow([c.name for c in columns])
     for row in rows:
         writer.writerow([_cell(c, v) for c, v in zip(columns, row, strict=True)])

@@ -17,11 +17,11 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from feedback.releases import current_closed_month, release_date_of
 from surveys.models import Survey
 
 from . import opendata, reads
 from .models import Agency
-from .pages import current_closed_month
 
 
 def _agencies(slug: str | None) -> QuerySet[Agency]:
@@ -46,7 +46,7 @@ def _serve(
     filename: str | None,
 ) -> HttpResponse:
     etag = opendata.etag_of(content)
-    day = released_on or opendata.release_date(closed)
+    day = released_on or release_date_of(closed)
     timestamp = int(dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp())
     not_modified = get_conditional_response(request, etag=etag, last_modified=timestamp)
     if not_modified is not None:

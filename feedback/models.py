@@ -406,3 +406,12 @@ class Kudos(models.Model):
 
     def __str__(self) -> str:
         return self.message[:60]
+
+
+class PrivateComment(Feedback):
+    """A comment its author kept private: read by the agency's reviewers, never published."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("private comment")
+        verbose_name_plural = _("private comments")

@@ -24,8 +24,6 @@ from .cards import spreadsheet_safe
 from .models import Answer, Category, Feedback
 from .release import breakdown_members, released
 
-KUDOS_MIN_OUTCOME = 75.0  # "agree" or better on the overall items
-
 
 @dataclass
 class Cell:
@@ -105,14 +103,8 @@ def agency_results(*, agency: Agency, today: dt.date | None = None) -> Results:
         included = breakdown_members(members, k=k, today=today)
         groups = sorted({group for _day, group, _pk in members if group})
         breakdowns[name] = [_cell(g, included.get(g, []), people, k) for g in groups]
-
-    kudos = [
-        f
-        for f in feedback.comments_published().order_by("-published_on", "-pk")[:200]
-        if (people.get(f.pk) or {}).get("outcome") is not None
-        and people[f.pk]["outcome"] >= KUDOS_MIN_OUTCOME
-    ][:50]
-    return Results(k=k, overall=overall, breakdowns=breakdowns, kudos=kudos)
+    # Kudos is never picked out by scores: it is the respondents' own thanks (feedback.Kudos).
+    return Results(k=k, overall=overall, breakdowns=breakdowns, kudos=[])
 
 
 def results_csv(results: Results) -> str:

@@ -24,6 +24,7 @@ from .models import (
     ServiceCall,
     month_start,
 )
+from .moderation import kudos_send
 from .rollups import rollups_add
 
 
@@ -135,6 +136,7 @@ def feedback_submit(
     comment: str = "",
     publish_consent: bool = False,
     demographics: Mapping[str, str] | None = None,
+    kudos: str = "",
     language: str = "en",
     today: dt.date | None = None,
     contact: Contact | None = None,
@@ -184,6 +186,10 @@ def feedback_submit(
     )
     if call is not None:
         feedback.officers.set(call.officers.all())
+        if kudos.strip():  # the respondent's own thank-you, stored apart from this response
+            kudos_send(
+                agency=record.agency, officers=call.officers.all(), message=kudos, today=today
+            )
     questions = {q.pk: q for q in Question.objects.filter(survey=survey)}
     rows = Answer.objects.bulk_create(
         Answer(feedback=feedback, question=questions[qid], value=value)

@@ -502,3 +502,12 @@ class AgencyRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} through {self.closed_through:%Y-%m}"
+
+
+class PrivateComment(Feedback):
+    """A comment its author kept private: read by the agency's reviewers, never published."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("private comment")
+        verbose_name_plural = _("private comments")

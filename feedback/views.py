@@ -253,6 +253,7 @@ def _survey_submit(
             comment=form.cleaned_data["comment"],
             publish_consent=form.publish_consent(),
             demographics=form.demographics(),
+            kudos=form.cleaned_data.get("kudos", ""),
             language=(get_language() or "en")[:2],
             contact=context["contact"],
         )

@@ -7,7 +7,6 @@ normal auto-escaping (no `|safe` needed).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from agencies import csvfiles
+from agencies.csvfiles import spreadsheet_safe  # noqa: F401 - kept importable from here
 from agencies.qr import QrDrawing, qr_drawing
 from agencies.siteurl import public_base_url
 
@@ -38,18 +39,13 @@ def make_cards(codes: Iterable[tuple[str, str]], *, district: str = "") -> list[
     return [Card(code=code, url=url, qr=qr_drawing(url), district=district) for code, url in codes]
 
 
-def spreadsheet_safe(value: str) -> str:
-    """Neutralise a cell that a spreadsheet would run as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def cards_csv(cards: Sequence[Card], *, agency_name: str, messages: dict[str, str]) -> str:
     """Return a CSV for text-message mail-merge: one row per card, one column per language.
 
     `messages` maps a language code to a template with `{agency}`, `{url}` and `{code}` fields.
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvfiles.writer(out, lineterminator="\r\n")
     languages = sorted(messages)
     writer.writerow(["code", "link", "district", *[f"message_{lang}" for lang in languages]])
     for card in cards:
@@ -58,7 +54,7 @@ def cards_csv(cards: Sequence[Card], *, agency_name: str, messages: dict[str, st
             for lang in languages
         ]
         row = [card.code, card.url, card.district, *texts]
-        writer.writerow([spreadsheet_safe(cell) for cell in row])
+        writer.writerow(row)
     return out.getvalue()
 
 

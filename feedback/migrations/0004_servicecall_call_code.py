@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0002_moderation_rollup_and_published_comments_index'),
+        ('feedback', '0003_comment_batches_and_kudos'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0003_servicecall_call_code'),
+        ('feedback', '0005_frozen_release_blocks'),
     ]
 
     operations = [

@@ -35,6 +35,7 @@ from .services_colleagues import (
     colleague_remove,
     colleague_role_change,
 )
+from .siteurl import public_base_url
 
 
 class PublicDataAdmin(AgencyScopedAdmin):
@@ -181,7 +182,7 @@ class InviteForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     role = forms.ChoiceField(
         label=_("Role"),
-        choices=Membership.Role.choices,
+        choices=[("", "—"), *Membership.Role.choices],
         help_text=_(
             "Moderator: comments, cards and calls. Analyst: results. Agency admin: the agency's "
             "profile, officers, districts and colleagues."
@@ -194,14 +195,20 @@ class MembershipAdmin(AgencyScopedAdmin):
     """Colleagues. Agency admins invite, change roles and remove through services_colleagues."""
 
     form = MembershipForm
-    list_display = ["user", "email", "role", "agency", "created_at"]
+    change_list_template = "admin/agencies/membership/change_list.html"
+    list_display = ["colleague", "email", "role", "agency", "created_at"]
+    list_display_links = ["colleague"]
     list_select_related = ["user", "agency"]
     list_filter = ["role", "agency"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
     staff_readonly_fields = ("user",)
 
-    @admin.display(description=_("e-mail"))
+    @admin.display(description=_("colleague"), ordering="user__last_name")
+    def colleague(self, obj: Membership) -> str:
+        return obj.user.get_full_name() or obj.user.get_username()
+
+    @admin.display(description=_("e-mail"), ordering="user__email")
     def email(self, obj: Membership) -> str:
         return obj.user.email
 
@@ -224,7 +231,9 @@ class MembershipAdmin(AgencyScopedAdmin):
         form = InviteForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                membership = colleague_invite(by=request.user, **form.cleaned_data)
+                membership = colleague_invite(
+                    by=request.user, base_url=public_base_url(request), **form.cleaned_data
+                )
             except ColleagueRefused as refusal:
                 form.add_error("email", str(refusal))
             else:

@@ -59,7 +59,7 @@ def _other_admin_exists(membership: Membership) -> bool:
     )
 
 
-def invitation_link(user: AbstractBaseUser) -> str:
+def invitation_link(user: AbstractBaseUser, base_url: str = "") -> str:
     path = reverse(
         "password_reset_confirm",
         kwargs={
@@ -67,7 +67,7 @@ def invitation_link(user: AbstractBaseUser) -> str:
             "token": default_token_generator.make_token(user),
         },
     )
-    return public_base_url() + path
+    return (base_url or public_base_url()) + path
 
 
 @transaction.atomic
@@ -78,6 +78,7 @@ def colleague_invite(
     role: str,
     first_name: str = "",
     last_name: str = "",
+    base_url: str = "",
 ) -> Membership:
     """Create the colleague's account in the admin's agency and e-mail a set-password link."""
     admin = _acting_admin(by)
@@ -104,16 +105,20 @@ def colleague_invite(
             is_staff=True,
         )
     membership = Membership.objects.create(user=user, agency=admin.agency, role=role)
-    _send_invitation(user=user, agency=admin.agency, role=membership.get_role_display())
+    _send_invitation(
+        user=user, agency=admin.agency, role=membership.get_role_display(), base_url=base_url
+    )
     return membership
 
 
-def _send_invitation(*, user: AbstractBaseUser, agency: Agency, role: str) -> None:
+def _send_invitation(
+    *, user: AbstractBaseUser, agency: Agency, role: str, base_url: str = ""
+) -> None:
     context = {
         "agency": agency,
         "user": user,
         "role": role,
-        "link": invitation_link(user),
+        "link": invitation_link(user, base_url),
         "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
         "OPERATOR_NAME": settings.OPERATOR_NAME,
     }

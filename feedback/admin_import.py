@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 UPLOAD_TTL = 2 * 3600
 SHOWN_ERRORS = 200
-SHOWN_SENSITIVE = 500
+SHOWN_SENSITIVE = 100
 
 
 class UploadForm(forms.Form):

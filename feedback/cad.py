@@ -434,6 +434,8 @@ class CheckResult:
     changed: int = 0
     unchanged_references: set[str] = field(default_factory=set)
     date_format: str = ""
+    # Another format that reads every date, when the chosen one does not.
+    date_hint: str = ""
 
     @property
     def unchanged(self) -> int:
@@ -580,6 +582,11 @@ def check_rows(
             result.changed += 1
     if progress is not None:
         progress(len(cad.rows))
+    if fmt and any(e.column == mapping.columns.get("date") for e in result.errors):
+        dates = [row[columns["date"]] for row in cad.rows if row[columns["date"]].strip()]
+        other = detect_date_format(dates)
+        if other and other != fmt and all(parse_date(v, other) for v in dates):
+            result.date_hint = other
     return result
 
 

@@ -15,7 +15,7 @@ from agencies.models import Membership
 from feedback.models import FeedbackCode, ServiceCall
 from tests.conftest import DESKTOP, PHONE, SCREENSHOTS
 from tests.factories import AgencyFactory, DistrictFactory, OfficerFactory, staff_user
-from tests.feedback.test_admin_import import big_export
+from tests.feedback.test_admin_import import CAD_HEADER, big_export, cad_row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -101,6 +101,17 @@ def test_clerk_imports_a_real_export_and_prints_cards_for_the_rest_only(
     screenshot(es, "staff-desktop-es-1-index")
     es.goto(base + "/admin/feedback/servicecall/import/")
     screenshot(es, "staff-desktop-es-2-import")
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_bytes(
+        (
+            CAD_HEADER + cad_row("25-1", "31/10/2026", "Parada de tráfico", "X", "", "Z9", "7")
+        ).encode("cp1252")
+    )
+    es.set_input_files("#id_file", str(wrong))
+    es.get_by_role("button", name="Subir y continuar").click()
+    es.wait_for_selector("text=No se importó nada")
+    assert es.get_by_text("no es una fecha en el formato MM/DD/YYYY").is_visible()
+    screenshot(es, "staff-desktop-es-4-check-errors")
     phone = browser_page(viewport=PHONE)
     sign_in(phone, base, clerk)
     screenshot(phone, "staff-phone-en-1-index")
@@ -140,3 +151,9 @@ def test_agency_admin_invites_a_colleague(live_server, browser_page, screenshot,
     sign_in(es, base, chief)
     es.goto(base + "/admin/agencies/membership/add/")
     screenshot(es, "staff-desktop-es-3-invite")
+
+    # The agency's own sensitive call types, next to the national list.
+    page.get_by_role("link", name="Agency profile and sensitive call types").first.click()
+    assert page.get_by_text("Human trafficking").first.is_visible()
+    page.locator("#id_sensitive_call_types").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "staff-desktop-en-12-sensitive-list.png"))

@@ -94,14 +94,26 @@ NEGATIVE = {
     ],
 }
 RESPONSES = [
-    "Thank you for telling us. We have shared your comment with the officer's supervisor and it "
-    "is now part of our roll-call training on explaining the reason for a stop.",
+    "Thank you for telling us. We have shared your comment with the officer's supervisor, and "
+    "listening before deciding is now part of our roll-call training.",
     "We appreciate this feedback. Since March, officers on traffic duty give every driver a "
     "printed card explaining the reason for the stop and how to ask questions.",
     "Thank you. We passed your kind words on to the officers involved — it means a lot to them.",
     "You told us response times were too long. We added a second patrol shift in the East "
     "district in June; average response times there fell by six minutes.",
 ]
+# Which reply (index in RESPONSES) answers which comment; comments not listed get no reply.
+REPLY_TO = {
+    "Nobody explained why I was being stopped until the very end.": 1,
+    "Nadie me explicó por qué me detuvieron.": 1,
+    "The officer seemed rushed and did not really listen to my side.": 0,
+    "Sentí que no me escucharon cuando intenté explicar lo que pasó.": 0,
+    "It took a long time for anyone to arrive and no one told us why.": 3,
+    "Thank you for checking on my mother so quickly. The officer was very kind.": 2,
+    "They followed up the next day to see if we were okay. That meant a lot.": 2,
+    "Officer was patient with my kids and answered all their questions.": 2,
+    "Me trataron con mucho respeto. Gracias por la ayuda tan rápida.": 2,
+}
 WITHHELD_EXAMPLES = [
     ("Officer Smith at 14 Elm Street was rude, call me at 555-201-7788.", "personal_data"),
     ("Buy cheap watches at this website!!!", "spam"),
@@ -322,7 +334,8 @@ def build_trustville(spec: DemoSpec) -> list[object]:
             digest=_historic_digest(rng),
             agency=agency,
             batch=batch_blank,
-            expires_on=months[-1] + dt.timedelta(days=90),
+            # Handed out in the last month; valid FEEDBACK_CODE_DAYS like every code.
+            expires_on=months[-1] + dt.timedelta(days=expiry_days),
             redeemed=i < 30,
         )
 
@@ -376,13 +389,14 @@ def build_trustville(spec: DemoSpec) -> list[object]:
 
 
 # Fictional sample agencies, unpublished and marked demo: they exist only so that the demo's
-# "compared with other agencies" section has a pool. Real agencies are never compared with them,
+# "compared with other agencies" section has a pool (a comparison needs at least five others). Real agencies are never compared with them,
 # and demo agencies never count in national figures.
 PEERS = [
     ("Sample County Sheriff's Office (demo sample)", "demo-sample-county", "Sample County", 47.0),
     ("Maple Falls Police Department (demo sample)", "demo-maple-falls", "Maple Falls", 55.0),
     ("Riverbend Police Department (demo sample)", "demo-riverbend", "Riverbend", 63.0),
     ("Cedar Grove Police Department (demo sample)", "demo-cedar-grove", "Cedar Grove", 68.0),
+    ("Oak Hollow Police Department (demo sample)", "demo-oak-hollow", "Oak Hollow", 59.0),
 ]
 
 
@@ -472,12 +486,14 @@ def _moderate(
                 text=fb.published_text,
             )
         )
-        if rng.random() < 0.3:
+        # The agency answers what the comment said: a reply sits under the comment it answers.
+        reply = REPLY_TO.get(fb.published_text)
+        if reply is not None and rng.random() < 0.45:
             responses.append(
                 PublicResponse.objects.create(
                     pk=len(responses) + 1,
                     feedback=fb,
-                    body=rng.choice(RESPONSES),
+                    body=RESPONSES[reply],
                     published_on=fb.published_on + dt.timedelta(days=rng.randrange(1, 10)),
                 )
             )

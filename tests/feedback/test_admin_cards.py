@@ -1,6 +1,7 @@
 """Codes and cards in the staff workspace: batches, printable sheets, CSV, response rates."""
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -145,23 +146,40 @@ def test_only_sensitive_calls_selected_prints_nothing(client, agency, moderator)
     assert not FeedbackCode.objects.exists()
 
 
-def test_response_rate_per_batch_only_from_k_codes(client, agency, moderator, settings):
+def test_response_rate_only_after_the_batch_expired_and_from_k_responses(
+    client, agency, moderator, settings
+):
+    """Was: a rate from k codes up, live (a batch of 10 moved from 0 % to 10 % at the moment of a
+    submission, issue 11 §5). Now nothing while a code can still be used, then "fewer than k"
+    until k responses, then the rate."""
     settings.MIN_PUBLIC_RESPONSES = 10
-    big = CodeBatchFactory(agency=agency, size=20)
-    for i in range(20):
-        FeedbackCode.objects.create(
-            digest=f"{i:064d}", agency=agency, batch=big, expires_on="2027-01-01", redeemed=i < 5
-        )
-    small = CodeBatchFactory(agency=agency, size=2)
-    FeedbackCode.objects.create(
-        digest="f" * 64, agency=agency, batch=small, expires_on="2027-01-01", redeemed=True
-    )
+    past = dt.date.today() - dt.timedelta(days=1)
+    future = dt.date.today() + dt.timedelta(days=30)
+
+    def batch(size: int, used: int, expires: dt.date, tag: str) -> None:
+        made = CodeBatchFactory(agency=agency, size=size)
+        for i in range(size):
+            FeedbackCode.objects.create(
+                digest=f"{tag}{i:063d}", agency=agency, batch=made, expires_on=expires,
+                redeemed=i < used,
+            )  # fmt: skip
+
+    batch(10, 0, future, "a")
+    before = client.get(reverse("admin:feedback_codebatch_changelist")).content.decode()
+    FeedbackCode.objects.filter(digest__startswith="a").filter(
+        pk=FeedbackCode.objects.first().pk
+    ).update(redeemed=True)
+    after = client.get(reverse("admin:feedback_codebatch_changelist")).content.decode()
+    assert "shown once its codes have expired" in before
+    assert "10 %" not in after and before.count("shown once") == after.count("shown once")
+    batch(20, 5, past, "b")
+    batch(20, 12, past, "c")
 
     body = client.get(reverse("admin:feedback_codebatch_changelist")).content.decode()
 
-    assert "25 %" in body
-    assert "shown from 10 codes" in body
-    assert "100 %" not in body
+    assert "fewer than 10 responses" in body
+    assert "60 %" in body
+    assert "25 %" not in body
 
 
 def test_individual_codes_are_not_browsable_in_the_admin(client, agency, moderator):

@@ -107,8 +107,8 @@ class CodeBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("code batch")
-        verbose_name_plural = _("code batches")
+        verbose_name = _("printing of feedback cards")
+        verbose_name_plural = _("printed feedback cards")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -208,8 +208,8 @@ class Feedback(models.Model):
     objects = FeedbackQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("feedback")
-        verbose_name_plural = _("feedback")
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         ordering = ["-submitted_on", "-id"]
         indexes = [
             models.Index(fields=["agency", "interaction_month"]),
@@ -274,8 +274,8 @@ class ModerationDecision(models.Model):
     decided_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("moderation decision")
-        verbose_name_plural = _("moderation decisions")
+        verbose_name = _("decision on a comment")
+        verbose_name_plural = _("decisions on comments")
         ordering = ["-decided_at"]
 
     def __str__(self) -> str:

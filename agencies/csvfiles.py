@@ -19,8 +19,6 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from import_export.formats.base_formats import CSV
-
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -56,13 +54,6 @@ class SafeWriter:
 def writer(out: _Writable, *, lineterminator: str = "\r\n", **options: Any) -> SafeWriter:
     """A safe CSV writer on `out` (a text stream); options as for `csv.writer`."""
     return SafeWriter(out, lineterminator=lineterminator, **options)
-
-
-class SafeCSV(CSV):
-    """django-import-export's CSV format written through the safe writer (staff exports)."""
-
-    def export_data(self, dataset: Any, **kwargs: Any) -> str:
-        return to_csv(dataset.headers or [], dataset, lineterminator="\r\n")
 
 
 def to_csv(

@@ -135,12 +135,8 @@ def _survey_context(contact: Contact, form: SurveyForm, token: str) -> dict:
 
 
 def _count_lookup(request: HttpRequest, digest: str) -> ratelimit.Limited | None:
-    """Count a code attempt per client and per code. If the cache is down, lookups go on
-    uncounted (65-bit codes cannot be guessed in an outage); submissions are refused instead."""
-    try:
-        return ratelimit.hit(request, client=ratelimit.client_key(request), code=digest)
-    except ratelimit.LimiterUnavailable:
-        return None
+    """Count a code attempt per client and per code (per process while the cache is down)."""
+    return ratelimit.lookup_hit(request, digest)
 
 
 @private_page

@@ -253,7 +253,7 @@ class ModerationDecisionAdmin(AgencyScopedAdmin):
 class PublicResponseForm(forms.ModelForm):
     class Meta:
         model = PublicResponse
-        fields = ["feedback", "body", "published_on"]
+        fields = ["feedback", "body", "body_es", "published_on"]
 
 
 @admin.register(PublicResponse)

@@ -176,7 +176,7 @@ def test_survey_is_spanish_when_the_browser_asks_for_it(code) -> None:
     assert 'lang="es"' in content
     assert "El agente escuchó lo que yo tenía que decir." in content
     assert "Totalmente de acuerdo" in content and "No aplica" in content
-    assert "octubre 2026" in content.lower()
+    assert "octubre de 2026" in content.lower()
 
 
 def test_survey_and_thanks_are_not_cached_and_send_no_referrer(client, code) -> None:

@@ -7,165 +7,37 @@ only their own agency's records. Staff never see one person's answers, nor which
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources, widgets
-from import_export.admin import ImportExportMixin
 
-from agencies.models import District, Officer
-from agencies.qr import qr_drawing
+from agencies.models import District
 from agencies.roles import is_agency_staff, staff_agency
 from agencies.scoping import AgencyScopedAdmin, scope_queryset
 from surveys.scoring import MEASURES
 
+from .admin_import import ImportViews
 from .admin_moderation import FeedbackModerationAdmin
-from .cards import Card, cards_csv
+from .cards import IssuedBatch, cards_response
 from .models import (
-    Category,
     CodeBatch,
     Feedback,
     Measure,
     ServiceCall,
 )
+from .releases import CodeIssueRefused
 from .results import agency_results, results_csv
 from .services import codes_issue
 
 MAX_BLANK_CARDS = 500
-
-
-@dataclass(frozen=True)
-class IssuedBatch:
-    """What one printing produced: the batch and its plaintext codes (this response only)."""
-
-    batch: CodeBatch
-    codes: list[tuple[str, str]]  # (code, district name)
-    skipped_sensitive: int = 0
-
-
-# --- dispatch import -----------------------------------------------------------------------------
-
-
-class CategoryWidget(widgets.Widget):
-    """Accept a category by key ("traffic_stop") or English/Spanish label ("Traffic stop")."""
-
-    def clean(self, value, row=None, **kwargs):
-        text = str(value or "").strip().casefold()
-        for key, label in Category.choices:
-            names = {key, str(label).casefold()}
-            with translation.override("es"):
-                names.add(str(label).casefold())
-            if text in names or text.replace(" ", "_") == key:
-                return key
-        raise ValueError(gettext("Unknown category “%(value)s”.") % {"value": value})
-
-    def render(self, value, obj=None, **kwargs):
-        return value or ""
-
-
-class AgencyDistrictWidget(widgets.ForeignKeyWidget):
-    agency = None
-
-    def clean(self, value, row=None, **kwargs):
-        name = str(value or "").strip()
-        if not name:
-            return None
-        district = District.objects.filter(agency=self.agency).filter(
-            Q(name__iexact=name) | Q(code__iexact=name)
-        )
-        found = district.first()
-        if found is None:
-            raise ValueError(gettext("Unknown district “%(value)s”.") % {"value": name})
-        return found
-
-
-class AgencyOfficersWidget(widgets.ManyToManyWidget):
-    agency = None
-
-    def clean(self, value, row=None, **kwargs):
-        badges = [b.strip() for b in str(value or "").split(self.separator) if b.strip()]
-        officers = Officer.objects.filter(agency=self.agency, badge_number__in=badges)
-        missing = sorted(set(badges) - {o.badge_number for o in officers})
-        if missing:
-            raise ValueError(
-                gettext("Unknown officer badge number(s): %(badges)s.")
-                % {"badges": ", ".join(missing)}
-            )
-        return officers
-
-
-class ServiceCallResource(resources.ModelResource):
-    """CAD export columns: reference, date, category, call_type, district, officers (badges; ;)."""
-
-    reference = fields.Field(attribute="reference", column_name="reference")
-    occurred_on = fields.Field(
-        attribute="occurred_on",
-        column_name="date",
-        widget=widgets.DateWidget(format="%Y-%m-%d"),
-    )
-    category = fields.Field(attribute="category", column_name="category", widget=CategoryWidget())
-    call_type = fields.Field(attribute="call_type", column_name="call_type")
-    district = fields.Field(
-        attribute="district",
-        column_name="district",
-        widget=AgencyDistrictWidget(District, field="name"),
-    )
-    officers = fields.Field(
-        attribute="officers",
-        column_name="officers",
-        widget=AgencyOfficersWidget(Officer, field="badge_number", separator=";"),
-    )
-
-    class Meta:
-        model = ServiceCall
-        fields = ("reference", "occurred_on", "category", "call_type", "district", "officers")
-        import_id_fields = ("reference",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        use_transactions = True
-
-    def __init__(self, agency=None, **kwargs):
-        super().__init__(**kwargs)
-        self.agency = agency
-        self.fields["district"].widget.agency = agency
-        self.fields["officers"].widget.agency = agency
-
-    def get_queryset(self):
-        # (agency, reference) is the identity: re-importing a file finds the same rows.
-        return ServiceCall.objects.filter(agency=self.agency)
-
-    def import_instance(self, instance, row, **kwargs):
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors.update(error.error_dict)
-        try:
-            # Officers are saved after the row, so check them now to report a row error.
-            self.fields["officers"].clean(row)
-        except ValueError as error:
-            errors["officers"] = ValidationError(str(error))
-        instance.agency = self.agency
-        call_type = (instance.call_type or "").strip().casefold()
-        instance.sensitive = bool(call_type) and call_type in self.agency.sensitive_types()
-        if errors:
-            raise ValidationError(errors)
-
-    def skip_row(self, instance, original, row, import_validation_errors=None):
-        if original is not None and original.sensitive != instance.sensitive:
-            return False
-        return super().skip_row(instance, original, row, import_validation_errors)
 
 
 # --- service calls and codes ---------------------------------------------------------------------
@@ -203,86 +75,47 @@ class BlankCardsForm(CardOutputForm):
             self.fields["district"].queryset = districts
 
 
-def cards_response(
-    request: HttpRequest, issued: IssuedBatch, *, output: str, paper: str
-) -> HttpResponse:
-    """The only place plaintext codes ever exist: this one response (never cached)."""
-    agency = issued.batch.agency
-    # /f/<code> and /feedback/ are the public entry points fixed by the feedback flow (issue 3);
-    # SITE_URL is the public address printed on cards, whatever host staff work on.
-    site = settings.SITE_URL.rstrip("/")
-    cards = []
-    for code, district in issued.codes:
-        url = f"{site}/f/{code}"
-        cards.append(Card(code, url, qr_drawing(url), district))
-    if output == "csv":
-        messages_by_language = {}
-        for language in ("en", "es"):
-            with translation.override(language):
-                messages_by_language[language] = gettext(
-                    "{agency} would like your feedback on your recent contact. It is anonymous "
-                    "and takes two minutes: {url}"
-                )
-        body = cards_csv(cards, agency_name=agency.name, messages=messages_by_language)
-        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="codes-{agency.slug}-{issued.batch.pk}.csv"'
-        )
-    else:
-        instructions = gettext_noop(
-            "Tell us how we did. Scan the code or visit the address and type your code. "
-            "Anonymous, 2 minutes."
-        )
-        with translation.override("en"):
-            instructions_en = gettext(instructions)
-        with translation.override("es"):
-            instructions_es = gettext(instructions)
-        entry_url = f"{site}/feedback/"
-        response = TemplateResponse(
-            request,
-            "staff/card_sheet.html",
-            {
-                "agency": agency,
-                "batch": issued.batch,
-                "cards": cards,
-                "paper": paper,
-                "entry_url": entry_url,
-                "instructions_en": instructions_en,
-                "instructions_es": instructions_es,
-                "skipped_sensitive": issued.skipped_sensitive,
-            },
-        )
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @admin.register(ServiceCall)
-class ServiceCallAdmin(ImportExportMixin, AgencyScopedAdmin):
-    resource_classes = [ServiceCallResource]
-    import_template_name = "admin/feedback/servicecall_import.html"
-    list_display = ["reference", "category", "occurred_on", "district", "sensitive", "agency"]
+class ServiceCallAdmin(AgencyScopedAdmin):
+    change_list_template = "admin/feedback/servicecall/change_list.html"
+    list_display = [
+        "reference",
+        "category",
+        "call_type",
+        "occurred_on",
+        "district",
+        "sensitive",
+        "agency",
+    ]
     list_select_related = ["district", "agency"]
     list_filter = ["category", "sensitive", "district", "agency"]
-    search_fields = ["reference", "call_type"]
+    search_fields = ["reference", "call_type", "call_code"]
     date_hierarchy = "occurred_on"
     filter_horizontal = ["officers"]
     actions = ["generate_codes"]
-    readonly_fields = ["sensitive"]
+    readonly_fields = ["sensitive", "why_sensitive"]
 
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return {**kwargs, "agency": staff_agency(request.user)}
+    def get_urls(self):
+        return [*ImportViews(self).urls(), *super().get_urls()]
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         # Import is for agency staff: every imported row belongs to their agency.
         return staff_agency(request.user) is not None and self.has_add_permission(request)
 
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra = {"has_import_permission": self.has_import_permission(request)}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+    @admin.display(description=_("why sensitive"))
+    def why_sensitive(self, obj: ServiceCall) -> str:
+        if obj.pk is None:
+            return "—"
+        return obj.sensitive_reason() or gettext("Not sensitive")
 
     def save_model(self, request, obj, form, change) -> None:
         agency = staff_agency(request.user) if is_agency_staff(request.user) else obj.agency
         if agency is not None:
-            obj.sensitive = (obj.call_type or "").strip().casefold() in agency.sensitive_types()
+            obj.sensitive = bool(agency.sensitive_reason(obj.call_type, obj.call_code))
         super().save_model(request, obj, form, change)
 
     @admin.action(
@@ -297,19 +130,24 @@ class ServiceCallAdmin(ImportExportMixin, AgencyScopedAdmin):
         calls = list(queryset.select_related("district"))
         form = CardOutputForm(request.POST if "confirm" in request.POST else None)
         if form.is_bound and form.is_valid():
-            eligible = [c for c in calls if not c.sensitive]
+            eligible = [c for c in calls if c.may_receive_code(agency)]
             if not eligible:
                 self.message_user(
                     request, _("No codes: every selected call is sensitive."), messages.WARNING
                 )
                 return None
-            batch, pairs = codes_issue(
-                agency=agency,
-                kind=CodeBatch.Kind.CALLS,
-                service_calls=eligible,
-                created_by=request.user,
-                valid_days=form.cleaned_data["expires_in_days"],
-            )
+            try:
+                batch, pairs = codes_issue(
+                    agency=agency,
+                    kind=CodeBatch.Kind.CALLS,
+                    service_calls=eligible,
+                    created_by=request.user,
+                    valid_days=form.cleaned_data["expires_in_days"],
+                )
+            except CodeIssueRefused as refused:
+                calls_named = ", ".join(refused.references)
+                self.message_user(request, f"{refused.message} ({calls_named})", messages.ERROR)
+                return None
             issued = IssuedBatch(
                 batch=batch,
                 codes=[(code, call.district.name if call.district else "") for code, call in pairs],
@@ -326,7 +164,7 @@ class ServiceCallAdmin(ImportExportMixin, AgencyScopedAdmin):
                 output=form.cleaned_data["output"],
                 paper=form.cleaned_data["paper"],
             )
-        sensitive = sum(1 for c in calls if c.sensitive)
+        sensitive = sum(1 for c in calls if not c.may_receive_code(agency))
         return TemplateResponse(
             request,
             "admin/feedback/generate_cards.html",

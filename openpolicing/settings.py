@@ -65,7 +65,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
-    "import_export",
     "agencies",
     "surveys",
     "feedback",

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agencies', '0001_agencies_profiles_staff_and_signups'),
+        ('agencies', '0002_agency_sensitive_kinds_and_import_mapping'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0003_comment_batches_and_kudos'),
+        ('feedback', '0005_frozen_release_blocks'),
     ]
 
     operations = [

@@ -160,6 +160,8 @@ def survey(request: HttpRequest, raw_code: str) -> HttpResponse:
     questions = current.questions.order_by("order")
     switch_to = _language_asked(request)
     if switch_to:  # the answers come back as the form's starting values: nothing is judged yet
+        translation.activate(switch_to)  # before the form: it reads each question's text now
+        request.LANGUAGE_CODE = switch_to
         form = SurveyForm(initial=kept_answers(request.POST), questions=questions, digest=digest)
     else:
         form = SurveyForm(request.POST or None, questions=questions, digest=digest)
@@ -185,9 +187,7 @@ def _language_asked(request: HttpRequest) -> str | None:
 
 
 def _survey_in_language(request: HttpRequest, language: str, context: dict) -> HttpResponse:
-    """Show the same survey, with every answer kept, in the language asked for."""
-    translation.activate(language)
-    request.LANGUAGE_CODE = language
+    """Show the same survey, with every answer kept, in the language asked for (active now)."""
     response = render(request, "feedback/survey.html", context)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,

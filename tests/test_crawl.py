@@ -513,22 +513,61 @@ class Crawl:
             self.seen[current] = response.status_code
             if current in required and response.status_code >= 500 and not expected_error(current):
                 self.problems.append(f"{current}: answered {response.status_code}")
-            if "text/html" not in response.get("Content-Type", ""):
-                continue
-            page = parse(response.content.decode(), self.language)
-            self.pages[current] = page
-            self.check_page(current, page)
-            for ref in page.links:
-                target = internal(ref, current)
-                if target is None or target.startswith(PRIVATE_PREFIXES):
-                    continue
-                self.check_fragment(ref, current, page)
-                if urldefrag(target).url == current:
-                    continue  # "#main" and other links within the page: checked as fragments
-                links.setdefault(urldefrag(target).url, current)
-                if urldefrag(target).url not in self.seen and not self.skip(target):
-                    queue.append(urldefrag(target).url)
+            queue += self.take(current, current, response, links)
+        self.post_forms(links)
         self.check_links(links)
+
+    def take(self, where: str, path: str, response: object, links: dict[str, str]) -> list[str]:
+        """Check an HTML response; record its same-site links; return those to visit."""
+        if "text/html" not in response.get("Content-Type", ""):
+            return []
+        page = parse(response.content.decode(), self.language)
+        self.pages[where] = page
+        self.check_page(where, page)
+        new = []
+        for ref in page.links:
+            target = internal(ref, path)
+            if target is None or target.startswith(PRIVATE_PREFIXES):
+                continue
+            self.check_fragment(ref, path, page)
+            target = urldefrag(target).url
+            if target == path:
+                continue  # "#main" and other links within the page: checked as fragments
+            links.setdefault(target, where)
+            if target not in self.seen and not self.skip(target):
+                new.append(target)
+        return new
+
+    def post_forms(self, links: dict[str, str]) -> None:
+        """Each same-site POST form, sent empty: its error page is checked like any page, and a
+        form sent without its CSRF token gets the friendly 403 page, checked too."""
+        actions = sorted(
+            {
+                urlsplit(internal(action, path) or path).path
+                for path, page in list(self.pages.items())
+                if not path.startswith("POST ")
+                for method, action in page.actions
+                if method == "post"
+            }
+            - {"/i18n/setlang/"}
+        )
+        client = self.client()
+        for action in actions:
+            if action.startswith(PRIVATE_PREFIXES):
+                continue
+            response = client.post(action, {})
+            if response.status_code >= 500:
+                self.problems.append(f"POST {action}: answered {response.status_code}")
+            self.take(f"POST {action}", action, response, links)
+        if actions:
+            strict = Client(
+                enforce_csrf_checks=True,
+                HTTP_ACCEPT_LANGUAGE=self.language,
+                raise_request_exception=False,
+            )
+            response = strict.post(actions[0], {})
+            self.seen[f"POST {actions[0]} (no CSRF token)"] = response.status_code
+            self.take(f"POST {actions[0]} (no CSRF token)", actions[0], response, links)
 
     @staticmethod
     def skip(target: str) -> bool:
@@ -604,6 +643,7 @@ def test_crawl_every_public_page(
 
     must_reach = {reverse(name) for name in SITE_PAGES} | {trustville.get_absolute_url()}
     assert must_reach <= set(crawl.pages), must_reach - set(crawl.pages)
+    assert any(path.startswith("POST ") for path in crawl.pages), "no form was sent"
     statuses = set(crawl.seen.values())
     assert {200, 400, 403, 404, 429, 500, 503} <= statuses, statuses
     assert crawl.problems == [], report(crawl.problems)

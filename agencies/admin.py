@@ -7,7 +7,9 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .cache import agency_data_changed
 from .models import (
@@ -21,6 +23,7 @@ from .models import (
     Subscriber,
 )
 from .scoping import AgencyScopedAdmin
+from .sensitive import NATIONAL_KINDS
 from .services import InterestNotApprovable, agency_interest_approve
 
 
@@ -57,6 +60,50 @@ class AgencyAdmin(PublicDataAdmin):
     search_fields = ["name", "city", "ori"]
     prepopulated_fields = {"slug": ["name"]}
     staff_readonly_fields = ("slug", "ori", "published", "is_demo")
+    exclude = ["cad_import_mapping"]
+    readonly_fields = ["national_sensitive_kinds"]
+
+    @admin.display(description=_("national list of sensitive call types"))
+    def national_sensitive_kinds(self, obj: Agency | None = None) -> str:
+        return format_html_join(
+            "\n",
+            "<p><strong>{}</strong>: {}{}</p>",
+            (
+                (
+                    kind.label,
+                    ", ".join(kind.keywords),
+                    f"; {_('codes')} {', '.join(kind.cad_codes)}" if kind.cad_codes else "",
+                )
+                for kind in NATIONAL_KINDS
+            ),
+        )
+
+    def get_fields(self, request: HttpRequest, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "national_sensitive_kinds"]
+        at = (
+            fields.index("sensitive_call_types")
+            if "sensitive_call_types" in fields
+            else len(fields)
+        )
+        return [*fields[:at], "national_sensitive_kinds", *fields[at:]]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if "sensitive_call_types" in form.changed_data:
+            # Calls imported before a kind was added are protected from now on.
+            from feedback.services_import import service_calls_mark_sensitive
+
+            marked = service_calls_mark_sensitive(agency=obj)
+            if marked:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)s service call changed its sensitive mark.",
+                        "%(count)s service calls changed their sensitive mark.",
+                        marked,
+                    )
+                    % {"count": marked},
+                )
 
     def get_prepopulated_fields(self, request, obj=None):
         if "slug" in self.get_readonly_fields(request, obj):

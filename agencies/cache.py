@@ -28,12 +28,17 @@ def new_version() -> int:
     return time.time_ns() // 1_000
 
 
+# Every key an anonymous request can create expires (SECURITY.md 28). A version that expires is
+# replaced by a fresh, larger one (new_version), so pages stored under the old one just go stale.
+VERSION_SECONDS = 7 * 24 * 60 * 60
+
+
 def _counter(key: str) -> int:
     """Read a version counter, starting it at a fresh value when missing (0: cache unavailable)."""
     try:
         value = cache.get(key)
         if value is None:
-            cache.add(key, new_version(), timeout=None)
+            cache.add(key, new_version(), timeout=VERSION_SECONDS)
             value = cache.get(key)
         return int(value or 0)
     except Exception:  # noqa: BLE001 - a cache outage must not break public pages
@@ -51,7 +56,11 @@ def _bump(key: str) -> None:
 
 
 def agency_cache_version(slug: str) -> int:
-    """Return the agency's current cache version, setting a fresh one when none is stored."""
+    """Return the agency's current cache version, setting a fresh one when none is stored.
+
+    Call it only for an agency known to exist (the page view, after finding it): an unknown
+    address is a 404 that stores nothing, so bogus slugs cannot grow the shared cache.
+    """
     return _counter(version_key(slug))
 
 

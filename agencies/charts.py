@@ -37,6 +37,7 @@ class TrendChart:
     points: list[ChartPoint]
     line: str
     band: str
+    year_every_tick: bool = False  # ticks a few months apart: each names its year
 
 
 def trend_chart(
@@ -77,7 +78,9 @@ def trend_chart(
     step = next(s for s in (1, 2, 3, 6, 12) if room * s >= 44)
     ticks = [(x_at(i), add_months(first, i)) for i in range(0, span, step)]
     grid = [(y_at(v), v) for v in (0, 25, 50, 75, 100)]
-    return TrendChart(width, height, left, right, top, bottom, grid, ticks, placed, line, band)
+    return TrendChart(
+        width, height, left, right, top, bottom, grid, ticks, placed, line, band, step > 1
+    )
 
 
 @dataclass(frozen=True)

@@ -47,14 +47,20 @@ class Agency(models.Model):
     website = models.URLField(_("website"), blank=True)
     welcome_message = models.TextField(_("leader's welcome message"), blank=True)
     welcome_by = models.CharField(_("welcome signed by"), max_length=200, blank=True)
+    # --- sensitive kinds of call (agencies/sensitive.py) ---
     sensitive_call_types = models.TextField(
-        _("sensitive call types"),
+        _("your agency's sensitive call types"),
         blank=True,
-        default="domestic violence\nsexual assault\njuvenile",
+        default="",
         help_text=_(
-            "One dispatch call type per line. Service calls of these types never receive "
-            "feedback codes."
+            "Added to the national list. One per line: a word or phrase (whole words, any "
+            "case; end it with * to match any ending), “code: 415D” for a dispatch code, or "
+            "“re: …” for a regular expression. Calls that match never receive feedback codes."
         ),
+    )
+    # The dispatch import's column mapping, remembered for the next file (feedback/admin_import).
+    cad_import_mapping = models.JSONField(
+        _("dispatch import column mapping"), default=dict, blank=True
     )
     published = models.BooleanField(_("published"), default=False)
     is_demo = models.BooleanField(
@@ -79,12 +85,32 @@ class Agency(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("agencies:detail", kwargs={"slug": self.slug})
 
-    def sensitive_types(self) -> set[str]:
-        return {
-            line.strip().casefold()
-            for line in self.sensitive_call_types.splitlines()
-            if line.strip()
-        }
+    # --- sensitive kinds of call (agencies/sensitive.py) ---
+    def clean(self) -> None:
+        super().clean()
+        from django.core.exceptions import ValidationError
+
+        from .sensitive import InvalidRule, parse_agency_lines
+
+        try:
+            parse_agency_lines(self.sensitive_call_types)
+        except InvalidRule as error:
+            raise ValidationError({"sensitive_call_types": str(error)}) from error
+
+    def sensitive_matcher(self):  # noqa: ANN201 - agencies.sensitive.SensitiveMatcher
+        """The national kinds plus this agency's lines, compiled once per instance."""
+        from .sensitive import build_matcher
+
+        key = self.sensitive_call_types
+        cached = getattr(self, "_sensitive_matcher", None)
+        if cached is None or cached[0] != key:
+            cached = (key, build_matcher(key))
+            self._sensitive_matcher = cached
+        return cached[1]
+
+    def sensitive_reason(self, call_type: str = "", call_code: str = "") -> str:
+        """Why a call of this type and dispatch code is sensitive here ("" when it is not)."""
+        return self.sensitive_matcher().reason(call_type, call_code)
 
 
 class District(models.Model):

@@ -6,11 +6,12 @@ surveys/disclosure.py (k-anonymous quasi-identifiers) and agencies/exports.py (w
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+
+from . import csvfiles
 
 LICENSE = {
     "name": "CC-BY-4.0",
@@ -188,7 +189,7 @@ def csv_stream(
     """
     flags = [i for i, c in enumerate(columns) if c.type == "boolean"]
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csvfiles.writer(buffer, lineterminator="\n")
     writer.writerow([c.name for c in columns])
     for row in rows:
         if flags:

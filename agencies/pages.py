@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -27,16 +27,18 @@ from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from feedback.models import Category, Feedback, ModerationRollup
-from surveys.disclosure import released_cells
+from feedback.releases import latest_release
+from surveys.disclosure import Block, released_cells
 from surveys.models import Question
 from surveys.scoring import DOES_NOT_APPLY, SCALE, Estimate
 
 from . import reads
-from .cache import agency_cache_version, figures_generation, version_key
+from .cache import figures_generation, version_key
 from .charts import Segment, stacked_bar, trend_chart
-from .figures import PILLARS, Figures, agency_figures, closed_through, compare, headline_range
+from .figures import PILLARS, TrendPoint, closed_through, estimate_of, headline_range
 from .models import Agency
 
 COMMENTS_PER_PAGE = 10
@@ -76,6 +78,7 @@ class ItemRow:
     question: Question
     n: int | None
     segments: list[Segment]
+    shares: list = ()  # Share per answer, in the item's own scale's words
 
 
 def _moderation_cells(agency: Agency) -> dict[tuple[str, str], int]:
@@ -130,62 +133,176 @@ def _comments_page(agency: Agency, number: int, *, published: int) -> Page:
         .only("published_text", "published_on", "public_response__body")
         .order_by("-published_on", "-id")  # the feedback_published_comments index
     )
-    return _CountedPaginator(comments, COMMENTS_PER_PAGE, count=published).get_page(number)
+    try:
+        return _CountedPaginator(comments, COMMENTS_PER_PAGE, count=published).page(number)
+    except EmptyPage as error:  # a 404 that stores nothing, not a cached copy of the last page
+        raise Http404 from error
+
+
+@dataclass(frozen=True)
+class Covered:
+    """Which released blocks a figure covers, in words (first and last month, block count)."""
+
+    first: dt.date | None
+    last: dt.date | None
+    blocks: int
+    n: int
+
+
+def _covered(blocks: list[dict]) -> Covered:
+    if not blocks:
+        return Covered(None, None, 0, 0)
+    return Covered(
+        dt.date.fromisoformat(blocks[0]["first"]),
+        dt.date.fromisoformat(blocks[-1]["last"]),
+        len(blocks),
+        sum(b["n"] for b in blocks),
+    )
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    label: str
+    estimate: Estimate | None
+    status: str  # shown | not_in_any_block | too_few | none
+    covered: Covered
+
+
+@dataclass(frozen=True)
+class BlockRow:
+    """One released block in the trend table: its trust index, change, response rate."""
+
+    block: Block
+    trust: Estimate | None
+    change_previous: dict | None
+    change_year: dict | None
+    response_rate: dict | None
+
+
+SCALE_LABELS = {
+    "agree": (
+        (1, _("Strongly disagree")),
+        (2, _("Disagree")),
+        (3, _("Neither agree nor disagree")),
+        (4, _("Agree")),
+        (5, _("Strongly agree")),
+        (0, _("Doesn't apply")),
+    ),
+    "satisfied": (
+        (1, _("Very dissatisfied")),
+        (2, _("Dissatisfied")),
+        (3, _("Neither satisfied nor dissatisfied")),
+        (4, _("Satisfied")),
+        (5, _("Very satisfied")),
+        (0, _("Doesn't apply")),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Share:
+    value: int
+    label: str
+    percent: int
+
+
+def _question_lookup(keys: list[str]) -> dict[str, Question]:
+    wanted = {}
+    for key in keys:
+        version, _sep, code = key.partition(":")
+        wanted[(int(version.lstrip("v")), code)] = key
+    out = {}
+    for q in Question.objects.filter(survey__version__in={v for v, _code in wanted}).select_related(
+        "survey"
+    ):
+        key = wanted.get((q.survey.version, q.code))
+        if key:
+            out[key] = q
+    return out
 
 
 def figures_context(agency: Agency, *, closed: dt.date, trend_months: int) -> dict:
-    """What the figures sections show: the agency's rollups of closed months, and the comparison."""
+    """What the figures sections show: the agency's latest stored release, read, not computed."""
     k = reads.k_min()
-    answers = reads.answer_rows(agency)
-    question_ids = {row.question_id for row in answers}
-    questions = list(
-        Question.objects.filter(id__in=question_ids)
-        .select_related("survey")
-        .order_by("-survey__version", "order")
-    )
-    satisfaction = next((q.id for q in questions if q.is_satisfaction), None)
-    figures: Figures = agency_figures(
-        reads.score_rows(agency),
-        answers,
-        k=k,
-        closed=closed,
-        satisfaction_question_id=satisfaction,
-        trend_months=trend_months,
-    )
+    release = latest_release(agency)
+    data = release.figures if release is not None else {}
+    headline = data.get("headline", {})
+    measures = {m: estimate_of(v) for m, v in headline.get("measures", {}).items()}
+    trust = measures.get("trust")
     labels = dict(Question._meta.get_field("pillar").choices)
-    pillars = [Row(labels[p], figures.measures[p]) for p in (*PILLARS, "outcome")]
-    categories = [Row(label, figures.categories.get(value)) for value, label in Category.choices]
+    pillars = [Row(labels[p], measures.get(p)) for p in (*PILLARS, "outcome")]
+    covered = _covered(headline.get("scored_blocks", []))
+    categories = []
+    by_category = headline.get("breakdowns", {}).get("category", {})
+    for value, label in Category.choices:
+        cell = by_category.get(value)
+        if cell is None:
+            categories.append(CategoryRow(label, None, "none", Covered(None, None, 0, 0)))
+            continue
+        est = estimate_of(cell.get("measures", {}).get("trust"))
+        categories.append(CategoryRow(label, est, cell["status"], _covered(cell.get("blocks", []))))
+    distributions = headline.get("distributions", {})
+    questions = _question_lookup(list(distributions))
     items = []
-    for q in questions:
-        dist = figures.distributions.get(q.id)
+    for key, question in sorted(
+        questions.items(), key=lambda kv: (-kv[1].survey.version, kv[1].order)
+    ):
+        dist = distributions[key]
+        shares = {int(v): p / 100.0 for v, p in dist["percent"].items()}
+        words = SCALE_LABELS.get(question.scale, SCALE_LABELS["agree"])
         items.append(
             ItemRow(
-                q,
-                dist.n if dist else None,
-                stacked_bar(dist.shares, (*SCALE, DOES_NOT_APPLY)) if dist else [],
+                question,
+                dist["n"],
+                stacked_bar(shares, (*SCALE, DOES_NOT_APPLY)),
+                [Share(v, label, dist["percent"][str(v)]) for v, label in words],
             )
         )
-    national = reads.national_trust(closed, demo=agency.is_demo)
-    trust = figures.trust
-    comparison = compare(trust.value, national) if trust else None
     trend_first = headline_range(closed, trend_months)[0]
+    trend = []
+    for entry in data.get("trend", []):
+        block = Block(
+            dt.date.fromisoformat(entry["first"]), dt.date.fromisoformat(entry["last"]), entry["n"]
+        )
+        if block.start < trend_first:
+            continue
+        change = entry.get("change") or {}
+        trend.append(
+            BlockRow(
+                block,
+                estimate_of(entry.get("trust")),
+                change.get("previous"),
+                change.get("year_earlier"),
+                entry.get("response_rate"),
+            )
+        )
+    points = [TrendPoint(row.block, row.trust) for row in trend if row.trust is not None]
+    chart_first = points[0].block.start if points else trend_first
+    comparison = data.get("comparison") or {}
     return {
         "agency": agency,
         "k": k,
-        "figures": figures,
-        "closed": closed,
+        "release": release,
+        "closed": release.closed_through if release else closed,
+        "headline": headline,
+        "covered": covered,
         "trust": trust,
+        "share_positive": estimate_of(headline.get("share_positive")),
         "pillars": pillars,
         "categories": categories,
         "items": items,
         "comparison": comparison,
+        "trend": trend,
         "trend_months": trend_months,
         "trend_choices": TREND_CHOICES,
         "charts": [
-            ("wide", trend_chart(figures.trend, first=trend_first, last=closed)),
-            ("narrow", trend_chart(figures.trend, first=trend_first, last=closed, width=360)),
+            ("wide", trend_chart(points, first=chart_first, last=points[-1].block.end)),
+            (
+                "narrow",
+                trend_chart(points, first=chart_first, last=points[-1].block.end, width=360),
+            ),
         ]
-        if figures.trend
+        if points
         else [],
         "code_days": settings.FEEDBACK_CODE_DAYS,
     }
@@ -227,18 +344,19 @@ def agency_context(
     k = reads.k_min()
     closed = current_closed_month(today)
     cells = _moderation_cells(agency)
+    comments = _comments_page(  # first: an out-of-range page stores nothing, not even figures
+        agency,
+        comments_page,
+        published=sum(
+            c for (state, _), c in cells.items() if state == Feedback.Moderation.PUBLISHED
+        ),
+    )
     return {
         "agency": agency,
         "k": k,
         "closed": closed,
         "figures_section": figures_section(agency, closed=closed, trend_months=trend_months),
-        "comments": _comments_page(
-            agency,
-            comments_page,
-            published=sum(
-                c for (state, _), c in cells.items() if state == Feedback.Moderation.PUBLISHED
-            ),
-        ),
+        "comments": comments,
         "moderation": _moderation_counts(cells, k),
         "policies": list(agency.policies.all()),
         "accreditations": list(agency.accreditations.all()),
@@ -298,10 +416,11 @@ class CachedPage:
     content: bytes | SafeString
 
 
-def page_lookup(want: PageWant) -> tuple[int, CachedPage | None]:
+def page_lookup(want: PageWant) -> tuple[int | None, CachedPage | None]:
     """The agency's cache version and its page, if cached under that version: one round trip.
 
-    Version 0 means the cache is unavailable; nothing is cached then.
+    Version 0 means the cache is unavailable; nothing is cached then. None means no version is
+    stored yet: the caller starts one (agency_cache_version) once it knows the agency exists.
     """
     vkey = version_key(want.slug)
     try:
@@ -310,7 +429,7 @@ def page_lookup(want: PageWant) -> tuple[int, CachedPage | None]:
         return 0, None
     version = found.get(vkey)
     if version is None:
-        return agency_cache_version(want.slug), None
+        return None, None
     entry = found.get(want.key)
     # The body is our own template output (a SafeString: every value was escaped when it was
     # rendered); pickling on the cache keeps that class, so nothing is marked safe by hand.
@@ -322,7 +441,7 @@ def page_lookup(want: PageWant) -> tuple[int, CachedPage | None]:
 def page_store(
     request: HttpRequest,
     want: PageWant,
-    version: int,
+    version: int | None,
     *,
     whole: bool,
     content: bytes | SafeString,

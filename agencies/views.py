@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_cookie
 
 from . import exports, opendata, reads
+from .cache import agency_cache_version
 from .models import Agency
 from .pages import (
     TREND_CHOICES,
@@ -86,6 +87,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if cached is not None and cached.whole:
         return HttpResponse(cached.content)  # no query, no template: the busiest page's fast path
     agency = get_object_or_404(Agency.objects.published(), slug=slug)
+    if version is None:  # only now, for an agency that exists: a bogus slug stores nothing
+        version = agency_cache_version(slug)
     body = cached.content if cached is not None else None
     if body is None:
         body = agency_body(

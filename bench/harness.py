@@ -59,6 +59,7 @@ def bench_env(**overrides: str) -> dict[str, str]:
         CACHE_KEY_PREFIX="bench",
         FEEDBACK_CODE_KEY=CODE_KEY,
         SECURE_SSL_REDIRECT="false",
+        EMAIL_URL="smtp://127.0.0.1:25",  # production refuses the console backend
         CAPTCHA_BACKEND="none",  # "test mode": no third party on a loopback benchmark
         # Every request comes from 127.0.0.1: lift the per-client and per-agency ceilings (the
         # counters still run in Redis, so their cost is measured) and the human minimum delay.

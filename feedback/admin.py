@@ -1,4 +1,4 @@
-"""The staff workspace: moderation, public responses, codes and cards, dispatch import, results.
+"""The staff workspace: codes and cards, dispatch import, results (moderation: admin_moderation.py).
 
 Every ModelAdmin derives from AgencyScopedAdmin (agencies/scoping.py): agency staff see and touch
 only their own agency's records. Staff never see one person's answers, nor which code was used.
@@ -7,172 +7,37 @@ only their own agency's records. Staff never see one person's answers, nor which
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils import translation
-from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_noop
+from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export import fields, resources, widgets
-from import_export.admin import ImportExportMixin
 
-from agencies.cache import agency_data_changed
-from agencies.models import District, Officer
-from agencies.qr import qr_drawing
+from agencies.models import District
 from agencies.roles import is_agency_staff, staff_agency
 from agencies.scoping import AgencyScopedAdmin, scope_queryset
 from surveys.scoring import MEASURES
 
-from . import redaction
-from .cards import Card, cards_csv
+from .admin_import import ImportViews
+from .admin_moderation import FeedbackModerationAdmin
+from .cards import IssuedBatch, cards_response
 from .models import (
-    Category,
     CodeBatch,
     Feedback,
     Measure,
-    ModerationDecision,
-    PublicResponse,
     ServiceCall,
 )
-from .moderation import moderation_decide, public_response_save
+from .releases import CodeIssueRefused
 from .results import agency_results, results_csv
 from .services import codes_issue
 
 MAX_BLANK_CARDS = 500
-
-
-@dataclass(frozen=True)
-class IssuedBatch:
-    """What one printing produced: the batch and its plaintext codes (this response only)."""
-
-    batch: CodeBatch
-    codes: list[tuple[str, str]]  # (code, district name)
-    skipped_sensitive: int = 0
-
-
-# --- dispatch import -----------------------------------------------------------------------------
-
-
-class CategoryWidget(widgets.Widget):
-    """Accept a category by key ("traffic_stop") or English/Spanish label ("Traffic stop")."""
-
-    def clean(self, value, row=None, **kwargs):
-        text = str(value or "").strip().casefold()
-        for key, label in Category.choices:
-            names = {key, str(label).casefold()}
-            with translation.override("es"):
-                names.add(str(label).casefold())
-            if text in names or text.replace(" ", "_") == key:
-                return key
-        raise ValueError(gettext("Unknown category “%(value)s”.") % {"value": value})
-
-    def render(self, value, obj=None, **kwargs):
-        return value or ""
-
-
-class AgencyDistrictWidget(widgets.ForeignKeyWidget):
-    agency = None
-
-    def clean(self, value, row=None, **kwargs):
-        name = str(value or "").strip()
-        if not name:
-            return None
-        district = District.objects.filter(agency=self.agency).filter(
-            Q(name__iexact=name) | Q(code__iexact=name)
-        )
-        found = district.first()
-        if found is None:
-            raise ValueError(gettext("Unknown district “%(value)s”.") % {"value": name})
-        return found
-
-
-class AgencyOfficersWidget(widgets.ManyToManyWidget):
-    agency = None
-
-    def clean(self, value, row=None, **kwargs):
-        badges = [b.strip() for b in str(value or "").split(self.separator) if b.strip()]
-        officers = Officer.objects.filter(agency=self.agency, badge_number__in=badges)
-        missing = sorted(set(badges) - {o.badge_number for o in officers})
-        if missing:
-            raise ValueError(
-                gettext("Unknown officer badge number(s): %(badges)s.")
-                % {"badges": ", ".join(missing)}
-            )
-        return officers
-
-
-class ServiceCallResource(resources.ModelResource):
-    """CAD export columns: reference, date, category, call_type, district, officers (badges; ;)."""
-
-    reference = fields.Field(attribute="reference", column_name="reference")
-    occurred_on = fields.Field(
-        attribute="occurred_on",
-        column_name="date",
-        widget=widgets.DateWidget(format="%Y-%m-%d"),
-    )
-    category = fields.Field(attribute="category", column_name="category", widget=CategoryWidget())
-    call_type = fields.Field(attribute="call_type", column_name="call_type")
-    district = fields.Field(
-        attribute="district",
-        column_name="district",
-        widget=AgencyDistrictWidget(District, field="name"),
-    )
-    officers = fields.Field(
-        attribute="officers",
-        column_name="officers",
-        widget=AgencyOfficersWidget(Officer, field="badge_number", separator=";"),
-    )
-
-    class Meta:
-        model = ServiceCall
-        fields = ("reference", "occurred_on", "category", "call_type", "district", "officers")
-        import_id_fields = ("reference",)
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-        use_transactions = True
-
-    def __init__(self, agency=None, **kwargs):
-        super().__init__(**kwargs)
-        self.agency = agency
-        self.fields["district"].widget.agency = agency
-        self.fields["officers"].widget.agency = agency
-
-    def get_queryset(self):
-        # (agency, reference) is the identity: re-importing a file finds the same rows.
-        return ServiceCall.objects.filter(agency=self.agency)
-
-    def import_instance(self, instance, row, **kwargs):
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors.update(error.error_dict)
-        try:
-            # Officers are saved after the row, so check them now to report a row error.
-            self.fields["officers"].clean(row)
-        except ValueError as error:
-            errors["officers"] = ValidationError(str(error))
-        instance.agency = self.agency
-        call_type = (instance.call_type or "").strip().casefold()
-        instance.sensitive = bool(call_type) and call_type in self.agency.sensitive_types()
-        if errors:
-            raise ValidationError(errors)
-
-    def skip_row(self, instance, original, row, import_validation_errors=None):
-        if original is not None and original.sensitive != instance.sensitive:
-            return False
-        return super().skip_row(instance, original, row, import_validation_errors)
 
 
 # --- service calls and codes ---------------------------------------------------------------------
@@ -210,86 +75,47 @@ class BlankCardsForm(CardOutputForm):
             self.fields["district"].queryset = districts
 
 
-def cards_response(
-    request: HttpRequest, issued: IssuedBatch, *, output: str, paper: str
-) -> HttpResponse:
-    """The only place plaintext codes ever exist: this one response (never cached)."""
-    agency = issued.batch.agency
-    # /f/<code> and /feedback/ are the public entry points fixed by the feedback flow (issue 3);
-    # SITE_URL is the public address printed on cards, whatever host staff work on.
-    site = settings.SITE_URL.rstrip("/")
-    cards = []
-    for code, district in issued.codes:
-        url = f"{site}/f/{code}"
-        cards.append(Card(code, url, qr_drawing(url), district))
-    if output == "csv":
-        messages_by_language = {}
-        for language in ("en", "es"):
-            with translation.override(language):
-                messages_by_language[language] = gettext(
-                    "{agency} would like your feedback on your recent contact. It is anonymous "
-                    "and takes two minutes: {url}"
-                )
-        body = cards_csv(cards, agency_name=agency.name, messages=messages_by_language)
-        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="codes-{agency.slug}-{issued.batch.pk}.csv"'
-        )
-    else:
-        instructions = gettext_noop(
-            "Tell us how we did. Scan the code or visit the address and type your code. "
-            "Anonymous, 2 minutes."
-        )
-        with translation.override("en"):
-            instructions_en = gettext(instructions)
-        with translation.override("es"):
-            instructions_es = gettext(instructions)
-        entry_url = f"{site}/feedback/"
-        response = TemplateResponse(
-            request,
-            "staff/card_sheet.html",
-            {
-                "agency": agency,
-                "batch": issued.batch,
-                "cards": cards,
-                "paper": paper,
-                "entry_url": entry_url,
-                "instructions_en": instructions_en,
-                "instructions_es": instructions_es,
-                "skipped_sensitive": issued.skipped_sensitive,
-            },
-        )
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @admin.register(ServiceCall)
-class ServiceCallAdmin(ImportExportMixin, AgencyScopedAdmin):
-    resource_classes = [ServiceCallResource]
-    import_template_name = "admin/feedback/servicecall_import.html"
-    list_display = ["reference", "category", "occurred_on", "district", "sensitive", "agency"]
+class ServiceCallAdmin(AgencyScopedAdmin):
+    change_list_template = "admin/feedback/servicecall/change_list.html"
+    list_display = [
+        "reference",
+        "category",
+        "call_type",
+        "occurred_on",
+        "district",
+        "sensitive",
+        "agency",
+    ]
     list_select_related = ["district", "agency"]
     list_filter = ["category", "sensitive", "district", "agency"]
-    search_fields = ["reference", "call_type"]
+    search_fields = ["reference", "call_type", "call_code"]
     date_hierarchy = "occurred_on"
     filter_horizontal = ["officers"]
     actions = ["generate_codes"]
-    readonly_fields = ["sensitive"]
+    readonly_fields = ["sensitive", "why_sensitive"]
 
-    def get_resource_kwargs(self, request, *args, **kwargs):
-        return {**kwargs, "agency": staff_agency(request.user)}
+    def get_urls(self):
+        return [*ImportViews(self).urls(), *super().get_urls()]
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         # Import is for agency staff: every imported row belongs to their agency.
         return staff_agency(request.user) is not None and self.has_add_permission(request)
 
-    def has_export_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        extra = {"has_import_permission": self.has_import_permission(request)}
+        return super().changelist_view(request, {**extra, **(extra_context or {})})
+
+    @admin.display(description=_("why sensitive"))
+    def why_sensitive(self, obj: ServiceCall) -> str:
+        if obj.pk is None:
+            return "—"
+        return obj.sensitive_reason() or gettext("Not sensitive")
 
     def save_model(self, request, obj, form, change) -> None:
         agency = staff_agency(request.user) if is_agency_staff(request.user) else obj.agency
         if agency is not None:
-            obj.sensitive = (obj.call_type or "").strip().casefold() in agency.sensitive_types()
+            obj.sensitive = bool(agency.sensitive_reason(obj.call_type, obj.call_code))
         super().save_model(request, obj, form, change)
 
     @admin.action(
@@ -304,19 +130,24 @@ class ServiceCallAdmin(ImportExportMixin, AgencyScopedAdmin):
         calls = list(queryset.select_related("district"))
         form = CardOutputForm(request.POST if "confirm" in request.POST else None)
         if form.is_bound and form.is_valid():
-            eligible = [c for c in calls if not c.sensitive]
+            eligible = [c for c in calls if c.may_receive_code(agency)]
             if not eligible:
                 self.message_user(
                     request, _("No codes: every selected call is sensitive."), messages.WARNING
                 )
                 return None
-            batch, pairs = codes_issue(
-                agency=agency,
-                kind=CodeBatch.Kind.CALLS,
-                service_calls=eligible,
-                created_by=request.user,
-                valid_days=form.cleaned_data["expires_in_days"],
-            )
+            try:
+                batch, pairs = codes_issue(
+                    agency=agency,
+                    kind=CodeBatch.Kind.CALLS,
+                    service_calls=eligible,
+                    created_by=request.user,
+                    valid_days=form.cleaned_data["expires_in_days"],
+                )
+            except CodeIssueRefused as refused:
+                calls_named = ", ".join(refused.references)
+                self.message_user(request, f"{refused.message} ({calls_named})", messages.ERROR)
+                return None
             issued = IssuedBatch(
                 batch=batch,
                 codes=[(code, call.district.name if call.district else "") for code, call in pairs],
@@ -333,7 +164,7 @@ class ServiceCallAdmin(ImportExportMixin, AgencyScopedAdmin):
                 output=form.cleaned_data["output"],
                 paper=form.cleaned_data["paper"],
             )
-        sensitive = sum(1 for c in calls if c.sensitive)
+        sensitive = sum(1 for c in calls if not c.may_receive_code(agency))
         return TemplateResponse(
             request,
             "admin/feedback/generate_cards.html",
@@ -427,123 +258,12 @@ class CodeBatchAdmin(AgencyScopedAdmin):
         )
 
 
-# --- moderation ----------------------------------------------------------------------------------
-
-
-class ModerationForm(forms.Form):
-    action = forms.ChoiceField(choices=ModerationDecision.Action.choices, widget=forms.HiddenInput)
-    text = forms.CharField(
-        label=_("Text to publish"), widget=forms.Textarea(attrs={"rows": 6}), required=False
-    )
-    reason = forms.ChoiceField(
-        label=_("Reason for withholding"),
-        choices=[("", "—")] + list(Feedback.WithheldReason.choices),
-        required=False,
-    )
-
-
-class ResponseForm(forms.Form):
-    body = forms.CharField(
-        label=_("Public response from the agency"),
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=4000,
-    )
-
-
-def _placeholders() -> dict:
-    return {
-        redaction.Kind.EMAIL: gettext("[e-mail removed]"),
-        redaction.Kind.PHONE: gettext("[phone removed]"),
-        redaction.Kind.ADDRESS: gettext("[address removed]"),
-        redaction.Kind.PLATE: gettext("[plate removed]"),
-        redaction.Kind.NAME: gettext("[name removed]"),
-        redaction.Kind.HANDLE: gettext("[account removed]"),
-        redaction.Kind.DIGITS: gettext("[number removed]"),
-    }
-
-
-KIND_LABELS = {
-    redaction.Kind.EMAIL: _("e-mail"),
-    redaction.Kind.PHONE: _("phone number"),
-    redaction.Kind.ADDRESS: _("address"),
-    redaction.Kind.PLATE: _("licence plate"),
-    redaction.Kind.NAME: _("name"),
-    redaction.Kind.HANDLE: _("social media account"),
-    redaction.Kind.DIGITS: _("long number"),
-}
-
-
-class StateFilter(admin.SimpleListFilter):
-    title = _("moderation")
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("pending", _("Awaiting moderation")),
-            ("published", _("Published")),
-            ("withheld", _("Withheld")),
-            ("sensitive", _("Flagged for internal follow-up")),
-        ]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(moderation_state=self.value()) if self.value() else queryset
+# --- comments (moderation lives in feedback/admin_moderation.py) and internal results ---------
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(AgencyScopedAdmin):
-    """The moderation queue: comments whose authors allowed publication, oldest first.
-
-    Coarse context only (category, month): never the person's answers, demographics, district,
-    officers, submission date, nor the code or call.
-    """
-
-    list_display = ["excerpt", "category", "month", "moderation_state", "answered", "agency"]
-    list_display_links = ["excerpt"]
-    list_filter = [StateFilter, "category"]
-    search_fields = ["comment", "published_text"]
-    ordering = ["submitted_on", "pk"]
-    list_per_page = 50
-
-    def get_queryset(self, request):
-        queryset = (
-            super()
-            .get_queryset(request)
-            .filter(
-                publish_consent=True,
-                moderation_state__in=[
-                    Feedback.Moderation.PENDING,
-                    Feedback.Moderation.PUBLISHED,
-                    Feedback.Moderation.WITHHELD,
-                    Feedback.Moderation.SENSITIVE,
-                ],
-            )
-        )
-        return queryset.select_related("agency", "public_response")
-
-    def changelist_view(self, request, extra_context=None):
-        if "state" not in request.GET and not request.GET.get("q"):
-            return redirect(f"{request.path}?state=pending")
-        extra_context = {"title": _("Moderation queue: comments authors allowed to publish")}
-        return super().changelist_view(request, extra_context)
-
-    @admin.display(description=_("comment"))
-    def excerpt(self, obj: Feedback) -> str:
-        text = obj.published_text or obj.comment
-        return text[:90] + ("…" if len(text) > 90 else "")
-
-    @admin.display(description=_("month"))
-    def month(self, obj: Feedback) -> str:
-        return date_format(obj.interaction_month, "YEAR_MONTH_FORMAT")
-
-    @admin.display(description=_("answered"), boolean=True)
-    def answered(self, obj: Feedback) -> bool:
-        return hasattr(obj, "public_response")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class FeedbackAdmin(FeedbackModerationAdmin):
+    """The moderation queue (FeedbackModerationAdmin) plus the agency's internal results."""
 
     def get_urls(self):
         return [
@@ -559,94 +279,6 @@ class FeedbackAdmin(AgencyScopedAdmin):
             ),
             *super().get_urls(),
         ]
-
-    def change_view(self, request: HttpRequest, object_id: str, form_url="", extra_context=None):
-        """The moderation page for one comment (replaces the generic change form)."""
-        feedback = self.get_object(request, object_id)  # 404 for another agency's comment
-        if not self.has_view_or_change_permission(request, feedback):
-            raise PermissionDenied
-        can_moderate = self.has_change_permission(request, feedback)
-        officers = Officer.objects.filter(agency=feedback.agency).values_list(
-            "display_name", flat=True
-        )
-        findings = redaction.find_personal_data(feedback.comment, extra_names=officers)
-        proposal = redaction.propose_redaction(
-            feedback.comment, findings, placeholders=_placeholders()
-        )
-        moderation_form = ModerationForm(
-            initial={"text": feedback.published_text or proposal, "action": "publish"}
-        )
-        existing = getattr(feedback, "public_response", None)
-        response_form = ResponseForm(initial={"body": existing.body if existing else ""})
-
-        if request.method == "POST":
-            if not can_moderate:
-                raise PermissionDenied
-            if "respond" in request.POST:
-                response_form = ResponseForm(request.POST)
-                if response_form.is_valid():
-                    try:
-                        public_response_save(
-                            feedback=feedback,
-                            author=request.user,
-                            body=response_form.cleaned_data["body"],
-                        )
-                    except ValidationError as error:
-                        response_form.add_error("body", error)
-                    else:
-                        self.message_user(request, _("The response is published."))
-                        return redirect(request.path)
-            else:
-                moderation_form = ModerationForm(request.POST)
-                if moderation_form.is_valid():
-                    try:
-                        moderation_decide(
-                            feedback=feedback,
-                            moderator=request.user,
-                            action=moderation_form.cleaned_data["action"],
-                            reason=moderation_form.cleaned_data["reason"],
-                            text=moderation_form.cleaned_data["text"],
-                        )
-                    except ValidationError as error:
-                        moderation_form.add_error(None, error)
-                    else:
-                        self.message_user(request, _("Decision recorded."))
-                        return redirect(self._next_in_queue(request, feedback))
-
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Moderate a comment"),
-            "feedback": feedback,
-            "month": date_format(feedback.interaction_month, "YEAR_MONTH_FORMAT"),
-            "segments": [
-                (text, KIND_LABELS.get(kind) if kind else None)
-                for text, kind in redaction.segments(feedback.comment, findings)
-            ],
-            "findings": [(KIND_LABELS[f.kind], f.text) for f in findings],
-            "proposal": proposal,
-            "form": moderation_form,
-            "response_form": response_form,
-            "existing_response": existing,
-            "decisions": feedback.decisions.select_related("moderator"),
-            "can_moderate": can_moderate,
-            "reasons": Feedback.WithheldReason.choices,
-            "original": feedback,
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/feedback/moderate.html", context)
-
-    def _next_in_queue(self, request: HttpRequest, current: Feedback) -> str:
-        following = (
-            self.get_queryset(request)
-            .filter(moderation_state=Feedback.Moderation.PENDING)
-            .exclude(pk=current.pk)
-            .order_by("submitted_on", "pk")
-            .first()
-        )
-        if following is None:
-            return reverse("admin:feedback_feedback_changelist") + "?state=pending"
-        return reverse("admin:feedback_feedback_change", args=[following.pk])
 
     # --- internal results ------------------------------------------------------------------
 
@@ -684,49 +316,3 @@ class FeedbackAdmin(AgencyScopedAdmin):
             f'attachment; filename="results-{agency.slug}-{stamp}.csv"'
         )
         return response
-
-
-@admin.register(ModerationDecision)
-class ModerationDecisionAdmin(AgencyScopedAdmin):
-    """Every decision, who took it and when: visible to agency admins."""
-
-    list_display = ["decided_at", "action", "reason", "moderator", "feedback"]
-    list_select_related = ["moderator", "feedback__agency"]
-    list_filter = ["action", "reason"]
-    fields = ["feedback", "action", "reason", "text", "moderator", "decided_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class PublicResponseForm(forms.ModelForm):
-    class Meta:
-        model = PublicResponse
-        fields = ["feedback", "body", "published_on"]
-
-
-@admin.register(PublicResponse)
-class PublicResponseAdmin(AgencyScopedAdmin):
-    form = PublicResponseForm
-    list_display = ["__str__", "feedback", "published_on", "author"]
-    list_select_related = ["author", "feedback__agency"]
-    search_fields = ["body"]
-    readonly_fields = ["author"]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "feedback":
-            kwargs["queryset"] = Feedback.objects.comments_published()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def save_model(self, request, obj, form, change) -> None:
-        obj.author = request.user
-        super().save_model(request, obj, form, change)
-        agency_id = obj.feedback.agency_id
-        transaction.on_commit(lambda: agency_data_changed(agency_id))

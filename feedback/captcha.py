@@ -4,8 +4,10 @@
 provider failure becomes a form error with a friendly message, never a 500.
 
 ALTCHA: the `altcha` PyPI package only creates and verifies challenges; it ships no browser widget.
-We serve our own small solver (`static/js/altcha-solver.js`) and, for visitors without JavaScript,
-a plain-text arithmetic question whose answer is signed into the form (nothing is stored).
+We serve our own small solver (`static/js/altcha-solver.js`). Proof of work needs JavaScript; a
+text question a person can read without it, a program can read too, so there is none. A form sent
+without a proof is accepted, but it is *unproven*: the form asks it to have been open longer and the
+view counts it against much tighter rate limits (docs/privacy.md, "Without JavaScript").
 """
 
 from __future__ import annotations
@@ -15,18 +17,16 @@ import datetime
 import hashlib
 import json
 import logging
-import secrets
 from urllib.error import URLError
 from urllib.parse import urlencode
 
 import altcha
 from django import forms
 from django.conf import settings
-from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.forms.renderers import TemplatesSetting
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_recaptcha import client as recaptcha_client
@@ -134,8 +134,8 @@ class RecaptchaField(forms.CharField):
         kwargs.setdefault("widget", RecaptchaWidget(public_key=public, version=self.version))
         super().__init__(required=False, max_length=4000, **kwargs)
 
-    def verify(self, value: str) -> None:
-        """Raise ValidationError unless Google accepts the token (called last, by the form)."""
+    def verify(self, value: str) -> bool:
+        """Return True if Google accepts the token, else raise ValidationError."""
         if not value:
             raise ValidationError(CAPTCHA_INVALID, code="captcha_invalid")
         try:
@@ -153,23 +153,12 @@ class RecaptchaField(forms.CharField):
                 score = 0.0
             if data.get("action") != "feedback" or score < self.min_score:
                 raise ValidationError(CAPTCHA_INVALID, code="captcha_invalid")
+        return True
 
 
 # --- ALTCHA (self-hosted proof of work) ---------------------------------------------------------
 
 ALTCHA_TTL = datetime.timedelta(minutes=60)
-_FALLBACK_SALT = "feedback.captcha.fallback"
-_NUMBER_WORDS = {
-    1: _("one"),
-    2: _("two"),
-    3: _("three"),
-    4: _("four"),
-    5: _("five"),
-    6: _("six"),
-    7: _("seven"),
-    8: _("eight"),
-    9: _("nine"),
-}
 
 
 def _altcha_key() -> str:
@@ -205,47 +194,15 @@ def altcha_verify(payload: str) -> bool:
     return cache.add(seen_key, 1, int(ALTCHA_TTL.total_seconds()) + 60)
 
 
-def fallback_question() -> tuple[str, str]:
-    """Return (question text, signed answer) for visitors without JavaScript."""
-    a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
-    question = _("What is %(a)s plus %(b)s? Write the answer in digits.") % {
-        "a": _NUMBER_WORDS[a],
-        "b": _NUMBER_WORDS[b],
-    }
-    token = signing.dumps({"s": a + b, "n": secrets.token_hex(4)}, salt=_FALLBACK_SALT)
-    return str(question), token
-
-
-def fallback_verify(answer: str, token: str) -> bool:
-    try:
-        data = signing.loads(token, salt=_FALLBACK_SALT, max_age=ALTCHA_TTL)
-    except signing.BadSignature:
-        return False
-    if not constant_time_compare(str(data.get("s")), (answer or "").strip()):
-        return False
-    # One use per question, or a bot could replay one solved token for its whole lifetime.
-    seen_key = "feedback:captcha-used:" + hashlib.sha256(token.encode()).hexdigest()
-    return cache.add(seen_key, 1, int(ALTCHA_TTL.total_seconds()) + 60)
-
-
 class AltchaWidget(_ProjectTemplateWidget):
     template_name = "feedback/captcha/altcha.html"
 
     def value_from_datadict(self, data, files, name):
-        return {
-            "payload": data.get("altcha", ""),
-            "answer": data.get("altcha_answer", ""),
-            "token": data.get("altcha_token", ""),
-        }
+        return {"payload": data.get("altcha", "")}
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        question, token = fallback_question()
-        context["widget"].update(
-            challenge=json.dumps(altcha_challenge()),
-            question=question,
-            token=token,
-        )
+        context["widget"].update(challenge=json.dumps(altcha_challenge()))
         return context
 
 
@@ -261,15 +218,14 @@ class AltchaField(forms.Field):
             return {}
         return {k: str(v)[:4000] for k, v in value.items() if isinstance(v, str)}
 
-    def verify(self, value: dict) -> None:
-        """Raise ValidationError unless the proof of work or the fallback answer is right."""
+    def verify(self, value: dict) -> bool:
+        """Return True for a valid proof of work, False when none was sent (no JavaScript);
+        raise ValidationError for a wrong, forged or replayed one."""
         payload = value.get("payload", "")
-        if payload:
-            if altcha_verify(payload):
-                return
-            raise ValidationError(CAPTCHA_INVALID, code="captcha_invalid")
-        if value.get("answer") and fallback_verify(value["answer"], value.get("token", "")):
-            return
+        if not payload:
+            return False
+        if altcha_verify(payload):
+            return True
         raise ValidationError(CAPTCHA_INVALID, code="captcha_invalid")
 
 

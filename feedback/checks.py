@@ -26,3 +26,33 @@ def check_captcha(app_configs: object, **kwargs: object) -> list[checks.CheckMes
             )
         ]
     return []
+
+
+# Backends that print mail to stdout (the logs), write it to disk or keep it in memory: in
+# production they would put subscriber addresses and sign-in links where log readers see them.
+LOCAL_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+}
+
+
+def email_backend_errors(*, debug: bool, backend: str) -> list[checks.CheckMessage]:
+    """The check below as a function of its inputs (gunicorn.conf.py calls it before serving)."""
+    if debug or backend not in LOCAL_EMAIL_BACKENDS:
+        return []
+    return [
+        checks.Error(
+            f"EMAIL_BACKEND is {backend.rsplit('.', 2)[-2]} with DEBUG off: invitation, "
+            "confirmation and reset links (and subscriber addresses) would go to the logs or "
+            "be lost.",
+            hint="Set EMAIL_URL to a real mail server, e.g. smtp+tls://user:pass@smtp.example.org:587.",
+            id="feedback.E003",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_email_backend(app_configs: object, **kwargs: object) -> list[checks.CheckMessage]:
+    return email_backend_errors(debug=settings.DEBUG, backend=settings.EMAIL_BACKEND)

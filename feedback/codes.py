@@ -16,7 +16,11 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 CODE_LENGTH = 13  # 13 × 5 bits = 65 bits of entropy
 GROUP = 4
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
-_SEPARATORS = str.maketrans("", "", " -_.\t\n")
+# What people put between groups, and what copying from a text message or a document adds:
+# no-break and zero-width spaces, and the hyphens and dashes that word processors substitute.
+_SEPARATORS = str.maketrans(
+    "", "", " -_.\t\r\n\u00a0\u2007\u202f\u200b\u2010\u2011\u2012\u2013\u2014\u2212"
+)
 
 
 def generate_code() -> str:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -18,6 +19,7 @@ from . import captcha
 from .codes import normalize_code
 
 COMMENT_MAX = 2000
+KEPT_FIELDS = ("comment", "publish", "age_band", "race_ethnicity", "gender")
 NOT_APPLICABLE = "na"
 FORM_TOKEN_SALT = "feedback.survey.form"  # noqa: S105 - a signing namespace, not a secret
 FORM_TOKEN_MAX_AGE = 3 * 60 * 60  # a page left open longer gets a fresh token, answers kept
@@ -87,6 +89,17 @@ def read_form_token(token: str, digest: str) -> int | None:
     return data["t"]
 
 
+def kept_answers(data: QueryDict) -> dict[str, str]:
+    """What a person entered on the survey, as starting values for the same survey re-shown
+    (the language switch). Only the answer fields: never the token, captcha or honeypot; values
+    outside a field's choices simply match no radio button."""
+    kept = {}
+    for name, value in data.items():
+        if name.startswith("q_") or name in KEPT_FIELDS:
+            kept[name[:50]] = value[:COMMENT_MAX]
+    return kept
+
+
 def _radio(label: str, choices: list, required: bool) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
@@ -152,6 +165,7 @@ class SurveyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
         self.digest = digest
+        self.proven = False
         for question in self.questions:
             choices = SATISFIED_CHOICES if question.scale == Scale.SATISFIED else AGREE_CHOICES
             self.fields[self.field_name(question)] = _radio(question.text, choices, required=True)
@@ -174,6 +188,14 @@ class SurveyForm(forms.Form):
             groups.setdefault(question.pillar, []).append(self[self.field_name(question)])
         return [(Pillar(p).label, fields) for p, fields in groups.items()]
 
+    def holds_answers(self) -> bool:
+        """Whether the form shows what someone entered (then its markup is never cached)."""
+        return self.is_bound or bool(self.initial)
+
+    def about_you_given(self) -> bool:
+        """Whether any optional question about the person holds an answer (shown unfolded)."""
+        return any(field.value() for field in self.demographic_fields())
+
     def demographic_fields(self) -> list[forms.BoundField]:
         return [self["age_band"], self["race_ethnicity"], self["gender"]]
 
@@ -194,19 +216,30 @@ class SurveyForm(forms.Form):
                 ),
                 code="stale",
             )
-        if time.time() - shown_at < getattr(settings, "FEEDBACK_MIN_SECONDS", 3):
+        field = self.fields.get("captcha")
+        if field is not None:
+            try:
+                self.proven = field.verify(data.get("captcha"))
+            except forms.ValidationError as exc:
+                self.add_error("captcha", exc)
+                return data
+        if time.time() - shown_at < self.min_seconds():
             raise forms.ValidationError(
                 _("That was very fast. Please check your answers, then send them again."),
                 code="too_fast",
             )
-        field = self.fields.get("captcha")
-        if field is not None:
-            # Checked last so a person fixing another error is not asked to solve it twice.
-            try:
-                field.verify(data.get("captcha"))
-            except forms.ValidationError as exc:
-                self.add_error("captcha", exc)
         return data
+
+    def min_seconds(self) -> int:
+        """How long the survey must have been open: longer for a form without proof of work."""
+        if self.unproven:
+            return getattr(settings, "FEEDBACK_MIN_SECONDS_UNPROVEN", 20)
+        return getattr(settings, "FEEDBACK_MIN_SECONDS", 3)
+
+    @property
+    def unproven(self) -> bool:
+        """Sent without the proof of work the self-hosted captcha asks of browsers with JavaScript."""
+        return captcha.backend() == "altcha" and not self.proven
 
     def answers(self) -> dict[int, int | None]:
         """Question id → 1..5, or None for "doesn't apply"."""

@@ -11,6 +11,7 @@ Nothing here stores an IP address, user agent, session or precise time of submis
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -45,6 +46,7 @@ class ServiceCall(models.Model):
     reference = models.CharField(_("agency reference"), max_length=64)
     category = models.CharField(_("category"), max_length=30, choices=Category.choices)
     call_type = models.CharField(_("dispatch call type"), max_length=120, blank=True)
+    call_code = models.CharField(_("dispatch call code"), max_length=30, blank=True)
     sensitive = models.BooleanField(
         _("sensitive"),
         default=False,
@@ -65,6 +67,26 @@ class ServiceCall(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    # --- sensitive calls (agencies/sensitive.py): the one check every code for a call passes ---
+    def sensitive_reason(self, agency: Agency | None = None) -> str:
+        """Why this call may get no code ("" when it may), from the agency's current list.
+
+        The stored `sensitive` flag is kept for lists and filters; the list itself is read again
+        here, so a kind added after the import still protects the call.
+        """
+        agency = agency if agency is not None and agency.pk == self.agency_id else self.agency
+        reason = agency.sensitive_reason(self.call_type, self.call_code)
+        if not reason and self.sensitive:
+            reason = str(_("marked sensitive"))
+        return reason
+
+    def may_receive_code(self, agency: Agency | None = None) -> bool:
+        return not self.sensitive_reason(agency)
+
+
+class SensitiveCallRefused(ValueError):
+    """A feedback code was about to be created for a sensitive call."""
 
 
 class CodeBatch(models.Model):
@@ -117,6 +139,18 @@ class FeedbackCode(models.Model):
 
     def __str__(self) -> str:
         return f"code …{self.digest[:6]}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Every path that creates a code for a call (cards, CSV, demo codes, any later API)
+        # ends here: a sensitive call never gets one. (Bulk writers bypass save(); the only one,
+        # feedback/synthetic.py, binds no call.)
+        if (
+            self._state.adding
+            and self.service_call_id is not None
+            and not self.service_call.may_receive_code(self.agency if self.agency_id else None)
+        ):
+            raise SensitiveCallRefused(self.service_call.reference)
+        super().save(*args, **kwargs)
 
 
 class FeedbackQuerySet(models.QuerySet):
@@ -352,3 +386,119 @@ class ModerationRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.state} {self.reason}: {self.count}"
+
+
+def random_queue_key() -> str:
+    """A random, unguessable key: orders a batch at random and names a comment in staff URLs."""
+    return secrets.token_hex(16)
+
+
+class CommentRelease(models.Model):
+    """The daily batch in which a comment reached the agency's moderators or reviewers.
+
+    Comments reach staff only in these batches (PRIVACY.md rule 9): `manage.py release_comments`
+    runs once a day and releases, together, every comment written before that day. Within a batch
+    the order is `key`, which is random, and staff URLs name a comment by `key`, never by the
+    feedback's id (ids follow the order in which comments arrived).
+    """
+
+    feedback = models.OneToOneField(
+        Feedback, on_delete=models.CASCADE, related_name="comment_release"
+    )
+    released_on = models.DateField(_("reached the queue"))
+    key = models.CharField(max_length=32, unique=True, default=random_queue_key, editable=False)
+
+    class Meta:
+        verbose_name = _("comment batch entry")
+        verbose_name_plural = _("comment batch entries")
+        indexes = [models.Index(fields=["released_on", "key"])]
+
+    def __str__(self) -> str:
+        return f"{self.released_on:%Y-%m-%d} {self.key[:6]}"
+
+
+class Kudos(models.Model):
+    """Thanks a respondent chose to send to the officers of their call.
+
+    Nothing joins it to the response it was written with (PRIVACY.md rule 8): no foreign key to
+    the feedback, the code or the call; only the agency and the officers it is addressed to. It
+    reaches staff in the daily batch (`released_on`), in random order (`key`), without answers.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="kudos")
+    officers = models.ManyToManyField(Officer, related_name="kudos")
+    message = models.TextField(_("message"), max_length=1000)
+    written_on = models.DateField(_("written (date only)"))
+    released_on = models.DateField(_("delivered"), null=True, blank=True)
+    key = models.CharField(max_length=32, unique=True, default=random_queue_key, editable=False)
+
+    class Meta:
+        verbose_name = _("thanks to officers")
+        verbose_name_plural = _("thanks to officers")
+        indexes = [models.Index(fields=["agency", "released_on", "key"])]
+
+    def __str__(self) -> str:
+        return self.message[:60]
+
+
+# --- Frozen releases (PRIVACY.md rules 1-2) -------------------------------------------------------
+
+
+class ReleaseBlock(models.Model):
+    """One released block of an agency: whole months merged forward until they hold >= k responses.
+
+    Written once, on the day every code that could add to its months has expired
+    (`feedback.releases.releases_run`), with its figures computed then; every page, file and staff
+    view reads `figures` from here and never recomputes them. Only an operator's rebuild
+    (`manage.py release_blocks --rebuild`) rewrites a block.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="release_blocks")
+    first_month = models.DateField(_("first month"))
+    last_month = models.DateField(_("last month"))
+    n = models.PositiveIntegerField(_("responses"))
+    released_on = models.DateField(_("released"))
+    # See docs/agency-pages.md "Stored figures" and feedback/releases.py for the layout.
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("release block")
+        verbose_name_plural = _("release blocks")
+        ordering = ["agency", "first_month"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "first_month"], name="releaseblock_unique"),
+            models.CheckConstraint(
+                condition=models.Q(last_month__gte=models.F("first_month")),
+                name="releaseblock_months_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} {self.first_month:%Y-%m}–{self.last_month:%Y-%m} (n={self.n})"
+
+
+class AgencyRelease(models.Model):
+    """What an agency's public and staff figures show once a month is closed: windows of whole
+    released blocks (12 and 24 months, kinds of contact, breakdowns) and the comparison.
+
+    One row per agency and closed month, written by the same daily run as the blocks; the latest
+    one is what the Agency Page, open data and staff results read.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="releases")
+    closed_through = models.DateField(_("closed through"))
+    released_on = models.DateField(_("released"))
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("agency release")
+        verbose_name_plural = _("agency releases")
+        ordering = ["agency", "-closed_through"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "closed_through"], name="agencyrelease_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} through {self.closed_through:%Y-%m}"

@@ -28,6 +28,9 @@ DEFAULT_RATES = {
     "client": "30/h",
     "code": "20/h",
     "agency": "600/h",
+    # Submissions without the proof of work (no JavaScript, or a bot that skips it): see views.
+    "unproven_client": "5/h",
+    "unproven_agency": "120/h",
 }
 
 

@@ -65,29 +65,45 @@ _STREET_SUFFIX = (
 # A street suffix may be written in lower case ("main street"), but the street's own name must
 # look like a name (capitalised or an ordinal such as 5th): "5 people on the road" is no address.
 _STREET_WORD = r"(?:[A-Z][A-Za-z'.-]*|\d+(?:st|nd|rd|th))"
-_UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|#)\.?\s*#?\s*[A-Za-z0-9-]{1,6})?"
+_UNIT_WORD = (
+    r"(?:Apt|Apartment|Unit|Suite|Ste|Flat|Room|Rm|#|apt|apartment|unit|suite|flat|room"
+    r"|Depto|Departamento|Dpto|Apto|Apartamento|Interior|Int|Piso|Casa"
+    r"|depto|departamento|dpto|apto|apartamento|interior|int|piso|casa)"
+)
+# ", Apt 4B", " apt. 12", " #5", ", depto 3", " int. 2": the number is part of the address.
+_UNIT = rf"(?:,?\s*{_UNIT_WORD}\.?\s*(?:#|No\.?|n[uú]m\.?|n[uú]mero)?\s*[A-Za-z0-9-]{{1,6}}\b)?"
+# The period after an abbreviated suffix ("St.") belongs to the address only when a unit follows;
+# otherwise it is the sentence's own full stop and stays.
+_ABBREVIATION_DOT = rf"(?:\.(?=\s*{_UNIT_WORD}))?"
 STREET_ADDRESS_RE = re.compile(
     r"\b\d{1,6}[A-Za-z]?\s+(?:block\s+of\s+)?"
     r"(?:(?:[NSEW]|North|South|East|West)\.?\s+)?"
     rf"(?:{_STREET_WORD}\s+){{1,4}}"
-    rf"(?:{_STREET_SUFFIX}|{_STREET_SUFFIX.lower()})\b\.?" + _UNIT
+    rf"(?:{_STREET_SUFFIX}|{_STREET_SUFFIX.lower()})\b" + _ABBREVIATION_DOT + _UNIT
 )
 # "Calle del Sol 123", "Avenida Juárez #45"
+# "calle Hidalgo 45, depto 3", "Calle 5 de Mayo No. 45": the street's own words may be numbers or
+# articles; they never end in a period, so a sentence's full stop stays outside the match.
 SPANISH_ADDRESS_RE = re.compile(
-    r"\b(?:Calle|Avenida|Av\.|Carretera|Camino|Paseo|Callejón|Privada)\s+"
-    r"(?:(?:de|del|la|las|los|el)\s+|[A-ZÁÉÍÓÚÑ][\wÁÉÍÓÚÑáéíóúñ'.-]*\s+){1,4}#?\s*\d{1,6}\b"
+    r"\b(?:[Cc]alle|[Aa]venida|Av\.|Avda\.|[Cc]arretera|[Cc]amino|[Pp]aseo|[Cc]allej[oó]n"
+    r"|[Pp]rivada|[Bb]oulevard|Blvd\.|[Cc]errada|[Aa]ndador)\s+"
+    r"(?:(?:de|del|la|las|los|el|y)\s+|\d{1,2}\s+|[A-ZÁÉÍÓÚÑ][\wÁÉÍÓÚÑáéíóúñ'-]*\s+){1,5}"
+    r"(?:#|No\.?|N[uú]m\.?|n[uú]mero)?\s*\d{1,6}[A-Za-z]?\b" + _UNIT
 )
 PO_BOX_RE = re.compile(r"\bP\.?\s?O\.?\s*Box\s+\d+\b", re.IGNORECASE)
 
 # A plate named as such: "plate ABC 1234", "tag: 7abc123", "placa XYZ-987".
+# The plate may carry its state or country first and come in up to three groups ("KS 482 TRV",
+# "TX ABC-1234", "JAL 123 A"): later groups must be upper case or digits, so "was" never is one.
 PLATE_CONTEXT_RE = re.compile(
     r"\b(?:licen[cs]e\s+plates?|plates?|tags?|placas?|matr[ií]cula)"
-    r"(?:\s+(?:number|no\.?|n[uú]mero|#))?(?:\s+(?:is|was|es|era))?[\s:#]*"
-    r"(?P<plate>(?=[A-Za-z0-9 -]*\d)[A-Za-z0-9]{1,4}[ -]?[A-Za-z0-9]{1,5})\b",
+    r"(?:\s+(?:number|no\.?|n[uú]mero|#))?(?:\s+(?:de|del|is|was|es|era))?[\s:#]*"
+    r"(?P<plate>[A-Za-z0-9]{1,4}[ -]?[A-Za-z0-9]{1,5}(?:[ -](?-i:[A-Z0-9]{1,4})){0,2})\b",
     re.IGNORECASE,
 )
-# An upper-case token mixing letters and digits, shaped like a US plate: ABC 1234, 7ABC123, ABC-123.
-PLATE_SHAPE_RE = re.compile(r"\b[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5}\b")
+# An upper-case token mixing letters and digits, shaped like a US plate: ABC 1234, 7ABC123,
+# ABC-123, with an optional third group (KS 482 TRV).
+PLATE_SHAPE_RE = re.compile(r"\b[A-Z0-9]{1,4}[ -]?[A-Z0-9]{2,5}(?:[ -][A-Z0-9]{1,4})?\b")
 
 # Case numbers, social security numbers, account numbers: five digits in a row, or grouped runs.
 DIGITS_RE = re.compile(r"(?<![\w.])\d{5,}(?![\w])|(?<![\w.])\d{2,}(?:[-./]\d{2,}){1,4}(?![\w])")
@@ -144,20 +160,39 @@ def _regex_findings(pattern: re.Pattern[str], text: str, kind: Kind, group: str 
             yield Finding(start, end, kind, text[start:end])
 
 
+# "Case number 2026-004512" is a case number (DIGITS), however much it looks like a phone number.
+_CASE_NUMBER_BEFORE_RE = re.compile(
+    r"\b(?:case|report|reference|ref|incident|caso|reporte|folio|expediente|denuncia)\.?"
+    r"\s*(?:number|no\.?|n[uú]mero|n[uú]m\.?|#)?\s*[:#]?\s*$",
+    re.IGNORECASE,
+)
+
+
 def _phones(text: str, region: str):
     # POSSIBLE rather than VALID: a fictional 555 number is still someone's way of writing one.
     matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE)
     for match in matcher:
+        if _CASE_NUMBER_BEFORE_RE.search(text, max(0, match.start - 30), match.start):
+            continue
         yield Finding(match.start, match.end, Kind.PHONE, match.raw_string)
 
 
 def _plates(text: str):
-    yield from _regex_findings(PLATE_CONTEXT_RE, text, Kind.PLATE, "plate")
+    for finding in _regex_findings(PLATE_CONTEXT_RE, text, Kind.PLATE, "plate"):
+        # "the plate was blue and 5 cars" names no plate: a lower-case word standing alone is
+        # ordinary text ("abc-123" and "7abc123" are joined to their digits).
+        words = finding.text.split()
+        if any(ch.isdigit() for ch in finding.text) and not any(
+            w.isalpha() and w.islower() for w in words if len(words) > 1
+        ):
+            yield finding
     for match in PLATE_SHAPE_RE.finditer(text):
         token = match.group()
         letters = sum(ch.isalpha() for ch in token)
         digits = sum(ch.isdigit() for ch in token)
-        if 2 <= letters <= 4 and digits >= 2 and 5 <= letters + digits <= 8:
+        three_groups = len(re.split(r"[ -]", token)) == 3  # a state prefix: KS 482 TRV
+        most_letters, longest = (6, 10) if three_groups else (4, 8)
+        if 2 <= letters <= most_letters and digits >= 2 and 5 <= letters + digits <= longest:
             yield Finding(match.start(), match.end(), Kind.PLATE, token)
 
 
@@ -185,6 +220,23 @@ def _resolve(findings: Iterable[Finding]) -> list[Finding]:
         if all(finding.end <= k.start or finding.start >= k.end for k in kept):
             kept.append(finding)
     return sorted(kept)
+
+
+def known_names(display_names: Iterable[str]) -> list[str]:
+    """Names to look for besides the patterns: each full name and its last word ("Whitfield").
+
+    Comments name officers by surname ("Officer Ortega", "Ortega was kind") as often as in full.
+    """
+    names: set[str] = set()
+    for name in display_names:
+        name = (name or "").strip()
+        if not name:
+            continue
+        names.add(name)
+        last = name.split()[-1]
+        if len(last) >= 3 and last[:1].isupper():
+            names.add(last)
+    return sorted(names)
 
 
 def find_personal_data(

@@ -7,7 +7,6 @@ Means only for now: intervals come from surveys/scoring.py once the Agency Page 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections import defaultdict
@@ -17,10 +16,10 @@ from statistics import fmean
 from django.conf import settings
 from django.utils import timezone
 
+from agencies import csvfiles
 from agencies.models import Agency
 from surveys.scoring import MEASURES, person_scores
 
-from .cards import spreadsheet_safe
 from .models import Answer, Category, Feedback
 from .release import breakdown_members, released
 
@@ -118,7 +117,7 @@ def agency_results(*, agency: Agency, today: dt.date | None = None) -> Results:
 def results_csv(results: Results) -> str:
     """Aggregates only (shown cells), for analysts' spreadsheets."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvfiles.writer(out, lineterminator="\r\n")
     writer.writerow(["breakdown", "group", "responses", *MEASURES])
     rows = [("overall", results.overall)] + [
         (name, cell) for name, cells in results.breakdowns.items() for cell in cells
@@ -127,5 +126,5 @@ def results_csv(results: Results) -> str:
         if not cell.shown:
             continue
         scores = ["" if cell.scores[m] is None else f"{cell.scores[m]:.1f}" for m in MEASURES]
-        writer.writerow([name, spreadsheet_safe(cell.label), cell.responses, *scores])
+        writer.writerow([name, cell.label, cell.responses, *scores])
     return out.getvalue()

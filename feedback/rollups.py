@@ -73,11 +73,8 @@ def rollups_add(*, feedback: Feedback, answers: Sequence[Answer]) -> None:
         conflict=("agency_id", "month", "category", "measure"),
         add=("responses", "n", "total", "total_sq"),
     )
-    moderation_rollup_move(
-        agency_id=feedback.agency_id,
-        old=None,
-        new=(feedback.moderation_state, feedback.withheld_reason),
-    )
+    # A new comment is not counted here: it counts as awaiting review from the daily batch that
+    # delivers it to moderators (feedback.moderation.comments_release), never from its arrival.
 
 
 def moderation_rollup_move(
@@ -158,7 +155,9 @@ def rollups_rebuild(*, agency: Agency | None = None, batch_size: int = 2000) -> 
 
 def _rebuild_moderation(agency: Agency | None, batch_size: int) -> None:
     """Make the moderation rollup equal a recount of the comments, writing only what differs."""
-    comments = Feedback.objects.filter(moderation_state__in=MODERATION_COUNTED)
+    comments = Feedback.objects.filter(moderation_state__in=MODERATION_COUNTED).exclude(
+        moderation_state=Feedback.Moderation.PENDING, comment_release__isnull=True
+    )  # awaiting review counts from the daily batch that delivered the comment
     if agency is not None:
         comments = comments.filter(agency=agency)
     wanted = {

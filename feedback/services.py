@@ -6,12 +6,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from agencies.cache import agency_data_changed
 from agencies.models import Agency, District
 from surveys.models import Question, Survey
 
@@ -25,6 +23,7 @@ from .models import (
     ServiceCall,
     month_start,
 )
+from .releases import CodeIssueRefused, code_expiry, code_refusal, month_is_closed
 from .rollups import rollups_add
 
 
@@ -41,12 +40,23 @@ def codes_issue(
 ) -> tuple[CodeBatch, list[tuple[str, ServiceCall | None]]]:
     """Create a batch of one-time codes; return it with the plaintext codes (shown once, never stored).
 
-    With `service_calls`, one code per non-sensitive call; otherwise `count` blank codes.
+    With `service_calls`, one code per non-sensitive call; otherwise `count` blank codes. A code
+    never outlives `FEEDBACK_CODE_DAYS`, nor (for a call) the day before the call's month is
+    released, so a released month can never change (PRIVACY.md rule 1). Calls whose month is
+    released or about to be raise CodeIssueRefused and nothing is printed.
     """
-    calls: list[ServiceCall | None] = [c for c in service_calls if not c.sensitive]
+    today = timezone.localdate()
+    calls: list[ServiceCall | None] = [c for c in service_calls if c.may_receive_code(agency)]
     if not service_calls:
         calls = [None] * int(count or 0)
-    expires_on = timezone.localdate() + dt.timedelta(days=valid_days or settings.FEEDBACK_CODE_DAYS)
+    refused = [
+        (call, reason)
+        for call in calls
+        if call is not None
+        and (reason := code_refusal(call_month=month_start(call.occurred_on), today=today))
+    ]
+    if refused:
+        raise CodeIssueRefused(refused[0][1], references=[call.reference for call, _ in refused])
     batch = CodeBatch.objects.create(
         agency=agency, kind=kind, size=len(calls), district=district, created_by=created_by
     )
@@ -61,7 +71,11 @@ def codes_issue(
                         agency=agency,
                         service_call=call,
                         batch=batch,
-                        expires_on=expires_on,
+                        expires_on=code_expiry(
+                            call_month=month_start(call.occurred_on) if call else None,
+                            today=today,
+                            valid_days=valid_days,
+                        ),
                     )
                 break
             except IntegrityError:
@@ -114,11 +128,17 @@ def code_check(*, code: str, today: dt.date | None = None) -> Contact:
         raise CodeRefused(CodeRefused.EXPIRED)
     call = record.service_call
     if call is not None:
-        return Contact(
+        contact = Contact(
             code=record, category=call.category, month=month_start(call.occurred_on), verified=True
         )
-    # Blank cards and demo codes name no call: the month is the month of the answer.
-    return Contact(code=record, category=Category.OTHER, month=month_start(today), verified=False)
+    else:
+        # Blank cards and demo codes name no call: the month is the month of the answer.
+        contact = Contact(
+            code=record, category=Category.OTHER, month=month_start(today), verified=False
+        )
+    if month_is_closed(contact.month, today=today):
+        raise CodeRefused(CodeRefused.EXPIRED)  # see feedback_submit
+    return contact
 
 
 def _district(record: FeedbackCode):  # noqa: ANN202
@@ -149,6 +169,11 @@ def feedback_submit(
     if contact is None or contact.code.digest != code_digest(code):
         contact = code_check(code=code, today=today)
     record = contact.code
+    if month_is_closed(contact.month, today=today):
+        # Its month may already be in a released block, which never changes: the code is as
+        # good as expired (codes_issue caps expiry before this day, so only a weakened
+        # configuration gets here).
+        raise CodeRefused(CodeRefused.EXPIRED)
     # The claim: a conditional UPDATE. Concurrent submitters of one code serialise on the row
     # lock; every one after the first re-reads `redeemed=True` and claims nothing. `digest` is
     # unique in the database, so there is exactly one row to claim.
@@ -198,11 +223,8 @@ def feedback_submit(
         transaction.on_commit(
             lambda: codes_restamp(agency_id=agency_id, around=code_id), robust=True
         )
-    if state == Feedback.Moderation.PENDING:
-        # Public pages show closed months only, so a new response changes nothing on them until
-        # its month is published (the cache key holds the closed month). A comment awaiting
-        # moderation does change one thing at once: the "pending" count.
-        transaction.on_commit(lambda: agency_data_changed(agency_id), robust=True)
+    # Nothing public changes with one submission (PRIVACY.md rule 9): a comment reaches the queue
+    # and the "awaiting review" count with the next daily batch (feedback.moderation).
     return feedback
 
 

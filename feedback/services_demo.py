@@ -6,7 +6,6 @@ never count in national figures because those are built from `Agency.objects.nat
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import secrets
 from collections import defaultdict
@@ -25,6 +24,7 @@ from agencies.models import Agency, Membership
 
 from .codes import code_digest, generate_code, normalize_code
 from .models import CodeBatch, Feedback, FeedbackCode, ServiceCall
+from .releases import code_expiry, code_refusal
 
 DEMO_CODE_DAYS = 1  # a demo code is for trying it now, not for keeping
 RECENT_CALLS = 50
@@ -46,18 +46,28 @@ def feedback_code_issue_demo(*, agency: Agency) -> str:
         .order_by("-pk")
         .first()
     ) or CodeBatch.objects.create(agency=agency, kind=CodeBatch.Kind.DEMO, size=0)
-    recent = list(
-        ServiceCall.objects.filter(agency=agency, sensitive=False)
+    today = timezone.localdate()
+    recent = [
+        (pk, occurred)
+        for pk, occurred in ServiceCall.objects.filter(agency=agency, sensitive=False)
         .order_by("-occurred_on", "-pk")
-        .values_list("pk", flat=True)[:RECENT_CALLS]
-    )
+        .values_list("pk", "occurred_on")[:RECENT_CALLS]
+        # A call whose month is released (or about to be) cannot take a code: released figures
+        # never change. Without one, the code counts in the month it is answered.
+        if code_refusal(call_month=occurred.replace(day=1), today=today) is None
+    ]
+    call = secrets.choice(recent) if recent else None
     code = generate_code()
     FeedbackCode.objects.create(
         digest=code_digest(normalize_code(code)),
         agency=agency,
-        service_call_id=secrets.choice(recent) if recent else None,
+        service_call_id=call[0] if call else None,
         batch=batch,
-        expires_on=timezone.localdate() + dt.timedelta(days=DEMO_CODE_DAYS),
+        expires_on=code_expiry(
+            call_month=call[1].replace(day=1) if call else None,
+            today=today,
+            valid_days=DEMO_CODE_DAYS,
+        ),
     )
     CodeBatch.objects.filter(pk=batch.pk).update(size=F("size") + 1)
     return code

@@ -12,6 +12,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -23,7 +24,7 @@ from surveys.models import Survey
 
 from . import captcha, ratelimit
 from .codes import code_digest, format_code, normalize_code
-from .forms import EntryForm, SurveyForm, make_form_token, read_form_token
+from .forms import EntryForm, SurveyForm, kept_answers, make_form_token, read_form_token
 from .models import Category
 from .services import CodeRefused, Contact, code_check, feedback_submit
 
@@ -61,8 +62,12 @@ def private_page(view: Callable) -> Callable:
     return never_cache(wrapper)
 
 
-def _refusal(request: HttpRequest, reason: str, *, comment: str = "") -> HttpResponse:
-    context = {"reason": reason, "form": EntryForm(), "comment": comment}
+def _refusal(
+    request: HttpRequest, reason: str, *, comment: str = "", typed: str = ""
+) -> HttpResponse:
+    # An unknown code is offered back as typed, so one wrong character is fixed, not retyped.
+    form = EntryForm(initial={"code": typed[:64]} if reason == CodeRefused.UNKNOWN else None)
+    context = {"reason": reason, "form": form, "comment": comment}
     return render(request, "feedback/refusal.html", context, status=REFUSAL_STATUS[reason])
 
 
@@ -97,7 +102,7 @@ def entry(request: HttpRequest) -> HttpResponse:
     try:
         code_check(code=code)
     except CodeRefused as refusal:
-        return _refusal(request, refusal.reason)
+        return _refusal(request, refusal.reason, typed=form.data.get("code", ""))
     response = redirect("feedback:survey", raw_code=format_code(code))
     response.status_code = 303
     return response
@@ -146,29 +151,66 @@ def survey(request: HttpRequest, raw_code: str) -> HttpResponse:
         return bad_request(request, SuspiciousOperation("not a survey form submission"))
     code = normalize_code(raw_code)
     if code is None:
-        return _refusal(request, CodeRefused.UNKNOWN)
+        return _refusal(request, CodeRefused.UNKNOWN, typed=raw_code)
     digest = code_digest(code)
     limited = _count_lookup(request, digest)
     try:
         contact = code_check(code=code)
     except CodeRefused as refusal:
-        return _survey_refused(request, refusal, limited=limited, digest=digest)
+        return _survey_refused(request, refusal, limited=limited, digest=digest, typed=raw_code)
     current = Survey.objects.current()
-    form = SurveyForm(
-        request.POST or None, questions=current.questions.order_by("order"), digest=digest
-    )
+    questions = current.questions.order_by("order")
+    switch_to = _language_asked(request)
+    if switch_to:  # the answers come back as the form's starting values: nothing is judged yet
+        form = SurveyForm(initial=kept_answers(request.POST), questions=questions, digest=digest)
+    else:
+        form = SurveyForm(request.POST or None, questions=questions, digest=digest)
     submitted = request.POST.get("form_token", "")
     token = submitted if read_form_token(submitted, digest) is not None else make_form_token(digest)
     context = _survey_context(contact, form, token)
     if limited:
         return _limited(request, limited, context)
+    if switch_to:
+        return _survey_in_language(request, switch_to, context)
     if request.method != "POST":
         return render(request, "feedback/survey.html", context)
     return _survey_submit(request, code=code, survey=current, form=form, context=context)
 
 
+def _language_asked(request: HttpRequest) -> str | None:
+    """The language of a survey POST sent by the language switch (its buttons submit the survey
+    form, so the answers travel in the body, never in an address), or None for a real send."""
+    if request.method != "POST":
+        return None
+    language = request.POST.get("language", "")
+    return language if language in dict(settings.LANGUAGES) else None
+
+
+def _survey_in_language(request: HttpRequest, language: str, context: dict) -> HttpResponse:
+    """Show the same survey, with every answer kept, in the language asked for."""
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    response = render(request, "feedback/survey.html", context)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
 def _survey_refused(
-    request: HttpRequest, refusal: CodeRefused, *, limited: ratelimit.Limited | None, digest: str
+    request: HttpRequest,
+    refusal: CodeRefused,
+    *,
+    limited: ratelimit.Limited | None,
+    digest: str,
+    typed: str,
 ) -> HttpResponse:
     if limited:  # say nothing about the code to a client over its limit
         return _limited(request, limited, {"form": EntryForm()})
@@ -177,7 +219,17 @@ def _survey_refused(
         if refusal.reason == CodeRefused.USED and resubmitted:
             return _thanks_redirect(refusal.agency_id)  # double click or resubmit after success
         return _refusal(request, refusal.reason, comment=request.POST.get("comment", "")[:2000])
-    return _refusal(request, refusal.reason)
+    return _refusal(request, refusal.reason, typed=typed)
+
+
+def _count_unproven(request: HttpRequest, agency_id: int) -> ratelimit.Limited | None:
+    """Without proof of work, the time on the page, the honeypot and these much tighter limits
+    per client and per agency are the guard (docs/privacy.md, "Without JavaScript")."""
+    return ratelimit.hit(
+        request,
+        unproven_client=ratelimit.client_key(request),
+        unproven_agency=str(agency_id),
+    )
 
 
 @sensitive_variables("code")
@@ -190,6 +242,8 @@ def _survey_submit(
             return _limited(request, limited, context)
         if not form.is_valid():
             return render(request, "feedback/survey.html", context)
+        if form.unproven and (limited := _count_unproven(request, context["agency"].pk)):
+            return _limited(request, limited, context)
         feedback = feedback_submit(
             code=code,
             survey=survey,

@@ -65,7 +65,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
-    "import_export",
     "agencies",
     "surveys",
     "feedback",
@@ -225,7 +224,7 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
-CAPTCHA_BACKEND = env.str("CAPTCHA_BACKEND", default="recaptcha")  # recaptcha | altcha | none
+CAPTCHA_BACKEND = env.str("CAPTCHA_BACKEND", default="altcha")  # altcha | recaptcha | none
 RECAPTCHA_VERSION = env.str("RECAPTCHA_VERSION", default="v2")  # v2 (checkbox) | v3 (score)
 RECAPTCHA_MIN_SCORE = env.float("RECAPTCHA_MIN_SCORE", default=0.5)
 RECAPTCHA_PUBLIC_KEY = _raw_env("RECAPTCHA_PUBLIC_KEY")
@@ -279,6 +278,10 @@ FEEDBACK_RATE_CLIENT = env.str("FEEDBACK_RATE_CLIENT", default="30/h")
 FEEDBACK_RATE_CODE = env.str("FEEDBACK_RATE_CODE", default="20/h")
 FEEDBACK_RATE_AGENCY = env.str("FEEDBACK_RATE_AGENCY", default="600/h")
 FEEDBACK_MIN_SECONDS = env.int("FEEDBACK_MIN_SECONDS", default=3)
+# Forms sent without ALTCHA's proof of work (no JavaScript): longer on the page, tighter limits.
+FEEDBACK_MIN_SECONDS_UNPROVEN = env.int("FEEDBACK_MIN_SECONDS_UNPROVEN", default=20)
+FEEDBACK_RATE_UNPROVEN_CLIENT = env.str("FEEDBACK_RATE_UNPROVEN_CLIENT", default="5/h")
+FEEDBACK_RATE_UNPROVEN_AGENCY = env.str("FEEDBACK_RATE_UNPROVEN_AGENCY", default="120/h")
 ALTCHA_MAX_NUMBER = env.int("ALTCHA_MAX_NUMBER", default=50000)
 
 # --- E-mail ------------------------------------------------------------------------------------

@@ -228,3 +228,143 @@ def smallest_group(
     for row in rows:
         counts[tuple(row[q] for q in keys)] += 1
     return min(counts.values(), default=0)
+
+
+# --- Partitions of one release block, checked together ---------------------------------------
+#
+# Every breakdown of a block (kind of contact, district, language, primary officer, each
+# demographic answer, channel) is a partition of the block's people: one key per person. A cell
+# is shown only if, for every measure, it holds >= k people with a score, and the hidden rest of
+# its breakdown holds none or >= k of them (secondary suppression). Two breakdowns together can
+# still single out a group: the sums of their shown cells and hidden rests are all known, so any
+# intersection that is a *bridge* of the graph "cell of A -- cell of B when they share people" is
+# determined exactly (on a cycle it is not: mass can move around it without changing any sum).
+# `partitions_released` hides further cells until every such bridge holds 0 or >= k per measure.
+
+HIDDEN = object()  # the atom "every hidden cell of this breakdown", known by subtraction
+
+
+def _partition_shown(
+    vectors: Mapping[Hashable, Sequence[int]], shown: set[Hashable], *, k: int
+) -> set[Hashable]:
+    """Secondary suppression with a count per measure: hide the smallest shown cells until the
+    hidden rest holds 0 or >= k on every measure."""
+    shown = set(shown)
+    width = len(next(iter(vectors.values()), ()))
+    while shown:
+        hidden = [sum(v[i] for key, v in vectors.items() if key not in shown) for i in range(width)]
+        if all(h == 0 or h >= k for h in hidden):
+            break
+        smallest = min(shown, key=lambda key: (vectors[key][0], repr(key)))
+        shown.remove(smallest)
+    return shown
+
+
+def _bridges(edges: Sequence[tuple[Hashable, Hashable]]) -> set[int]:
+    """Indexes of the edges that lie on no cycle (small graphs: remove each edge and search)."""
+    out = set()
+    for skip, (a, b) in enumerate(edges):
+        adjacent: dict[Hashable, set[Hashable]] = defaultdict(set)
+        for index, (x, y) in enumerate(edges):
+            if index != skip:
+                adjacent[x].add(y)
+                adjacent[y].add(x)
+        seen, todo = {a}, [a]
+        while todo:
+            node = todo.pop()
+            for nxt in adjacent[node]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        if b not in seen:
+            out.add(skip)
+    return out
+
+
+def partitions_released(
+    people: Sequence[tuple[Mapping[str, Hashable], Sequence[bool]]], *, k: int
+) -> dict[str, set[Hashable]]:
+    """The shown cells of every breakdown of one block.
+
+    `people` holds, per person, their key in each breakdown and a flag per measure (True when the
+    person has a score for it; the first flag should be "is a person", always True). The result
+    passes, for every breakdown on its own and every pair of breakdowns, the rule above.
+    """
+    if not people:
+        return {}
+    names = sorted(people[0][0])
+    width = len(people[0][1])
+
+    def vectors(name: str) -> dict[Hashable, list[int]]:
+        out: dict[Hashable, list[int]] = defaultdict(lambda: [0] * width)
+        for keys, flags in people:
+            row = out[keys[name]]
+            for i, flag in enumerate(flags):
+                row[i] += int(flag)
+        return dict(out)
+
+    cells = {name: vectors(name) for name in names}
+    shown = {
+        name: _partition_shown(cells[name], {c for c, v in cells[name].items() if min(v) >= k}, k=k)
+        for name in names
+    }
+    changed = True
+    while changed:
+        changed = False
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                fix = _pair_violation(people, a, b, shown, width=width, k=k)
+                if fix is not None:
+                    name, key = fix
+                    shown[name].discard(key)
+                    shown[name] = _partition_shown(cells[name], shown[name], k=k)
+                    changed = True
+    return shown
+
+
+def _pair_violation(
+    people: Sequence[tuple[Mapping[str, Hashable], Sequence[bool]]],
+    a: str,
+    b: str,
+    shown: Mapping[str, set[Hashable]],
+    *,
+    width: int,
+    k: int,
+) -> tuple[str, Hashable] | None:
+    """A shown cell to hide so that the pair (a, b) determines no intersection under k, or None."""
+    inter: dict[tuple[Hashable, Hashable], list[int]] = defaultdict(lambda: [0] * width)
+    for keys, flags in people:
+        atom_a = keys[a] if keys[a] in shown[a] else HIDDEN
+        atom_b = keys[b] if keys[b] in shown[b] else HIDDEN
+        row = inter[(("a", atom_a), ("b", atom_b))]
+        for i, flag in enumerate(flags):
+            row[i] += int(flag)
+    edges = sorted(inter, key=repr)
+    for index in sorted(_bridges(edges)):
+        counts = inter[edges[index]]
+        if all(c == 0 or c >= k for c in counts):
+            continue
+        (_, atom_a), (_, atom_b) = edges[index]
+        candidates = [(a, atom_a), (b, atom_b)]
+        candidates = [(name, key) for name, key in candidates if key is not HIDDEN]
+        if not candidates:
+            # Two hidden rests meeting on a bridge: hide a shown cell touching that intersection
+            # (one that shares people with the other breakdown's hidden rest) to enlarge it.
+            candidates = sorted(
+                {
+                    (name, keys[name])
+                    for keys, _ in people
+                    for name, other in ((a, b), (b, a))
+                    if keys[name] in shown[name] and keys[other] not in shown[other]
+                },
+                key=repr,
+            )
+            if not candidates:
+                continue  # the two rests are the same people, and a rest holds 0 or >= k
+
+        def size(candidate: tuple[str, Hashable]) -> int:
+            name, key = candidate
+            return sum(1 for keys, _ in people if keys[name] == key)
+
+        return min(candidates, key=lambda c: (size(c), repr(c)))
+    return None

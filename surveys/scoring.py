@@ -6,16 +6,20 @@ from answer counts (intervals, Wilson shares, distributions, comparisons among a
 
 Item score: answer 1…5 → 0, 25, 50, 75, 100; "doesn't apply" (None) is excluded, not zero.
 A person's pillar score is the mean of their item scores in that pillar; their trust score is the
-mean of their four procedural-justice pillar scores (those they answered).
+mean of their four procedural-justice pillar scores (those they answered); that person-level trust
+score is what the rollups store. The *released* trust index of a group is different: the mean of the
+group's four pillar means (`group_estimates`), so that it covers the same people as the pillars.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist, fmean
+
+import numpy as np
 
 PJ_PILLARS: tuple[str, ...] = ("voice", "respect", "neutrality", "motives")
 OUTCOME = "outcome"
@@ -259,3 +263,157 @@ def percentile_rank(value: float, values: Iterable[float]) -> float | None:
     below = sum(1 for v in population if v < value)
     equal = sum(1 for v in population if v == value)
     return 100.0 * (below + 0.5 * equal) / len(population)
+
+
+# --- Released figures: person matrices, bootstrap intervals, rounding -------------------------
+#
+# A group of people (a release block, a breakdown cell, a window of whole blocks) is a matrix with
+# one row per person and one column per measure in `PERSON_COLUMNS` (the person's pillar and
+# outcome scores, NaN where nothing applied). Every released score comes from `group_estimates`.
+
+PERSON_COLUMNS: tuple[str, ...] = (*PJ_PILLARS, OUTCOME)
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 20260101  # fixed: a rebuild recomputes exactly the same intervals
+_CHUNK = 100  # resamples drawn at once (memory: _CHUNK x distinct rows)
+
+
+def person_row(scores: Mapping[str, float | None]) -> tuple[float, ...]:
+    """One person's row of the matrix, from `person_scores`."""
+    return tuple(math.nan if scores.get(c) is None else float(scores[c]) for c in PERSON_COLUMNS)
+
+
+def _measures_of(sums: np.ndarray, answered: np.ndarray) -> np.ndarray:
+    """Means per column (NaN where no one answered) and, last, the trust index.
+
+    The trust index is the mean of the four pillar means: a function of the pillar figures shown
+    beside it, so it can never isolate anyone they do not (PRIVACY.md rule 4). It exists only when
+    every pillar has answers.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(answered > 0, sums / np.where(answered > 0, answered, 1), np.nan)
+    trust = means[..., : len(PJ_PILLARS)].mean(axis=-1)  # NaN if any pillar is NaN
+    return np.concatenate([means, trust[..., None]], axis=-1)
+
+
+def group_estimates(
+    rows: Sequence[Sequence[float]],
+    *,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    confidence: float = CONFIDENCE,
+) -> dict[str, Estimate | None]:
+    """Every measure of one group with a percentile-bootstrap interval (people resampled).
+
+    The bootstrap resamples whole people, so the trust index's interval accounts for how one
+    person's pillars go together; it suits a bounded score (the interval never leaves 0-100 and
+    is not forced to be symmetric). Identical rows are pooled and resampled with multinomial
+    weights, which is the same bootstrap at a cost that depends on distinct rows, not on people.
+    `n` is the number of people with a score for that measure (for trust: any pillar answered).
+    """
+    matrix = np.asarray(rows, dtype=float).reshape(-1, len(PERSON_COLUMNS))
+    out: dict[str, Estimate | None] = dict.fromkeys((*PERSON_COLUMNS, TRUST))
+    people = matrix.shape[0]
+    if people == 0:
+        return out
+    mask = ~np.isnan(matrix)
+    filled = np.where(mask, matrix, 0.0)
+    point = _measures_of(filled.sum(axis=0), mask.sum(axis=0))
+    n_by = [*mask.sum(axis=0).tolist(), int(mask[:, : len(PJ_PILLARS)].any(axis=1).sum())]
+    # Pool identical people (NaN coded as -1 for np.unique) and resample with weights.
+    coded = np.where(mask, matrix, -1.0)
+    distinct, counts = np.unique(coded, axis=0, return_counts=True)
+    d_mask = distinct >= 0
+    d_filled = np.where(d_mask, distinct, 0.0)
+    rng = np.random.default_rng(seed)
+    draws = []
+    for start in range(0, resamples, _CHUNK):
+        size = min(_CHUNK, resamples - start)
+        weights = rng.multinomial(people, counts / people, size=size).astype(float)
+        draws.append(_measures_of(weights @ d_filled, weights @ d_mask))
+    boot = np.concatenate(draws)
+    tail = 100.0 * (1.0 - confidence) / 2.0
+    for index, name in enumerate((*PERSON_COLUMNS, TRUST)):
+        value = point[index]
+        if math.isnan(value):
+            continue
+        column = boot[:, index]
+        column = column[~np.isnan(column)]
+        low, high = np.percentile(column, [tail, 100.0 - tail]) if column.size else (None, None)
+        out[name] = Estimate(
+            float(value),
+            None if low is None else float(low),
+            None if high is None else float(high),
+            int(n_by[index]),
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Change:
+    """Difference of one measure between two groups (later minus earlier) with its interval."""
+
+    difference: float
+    low: float
+    high: float
+
+    @property
+    def detectable(self) -> bool:
+        """False when the interval includes zero: "no detectable change"."""
+        return not (self.low <= 0.0 <= self.high)
+
+
+def group_change(
+    later: Sequence[Sequence[float]],
+    earlier: Sequence[Sequence[float]],
+    *,
+    measure: str = TRUST,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    confidence: float = CONFIDENCE,
+) -> Change | None:
+    """Later minus earlier for one measure; each group resampled on its own (independent blocks)."""
+    index = (*PERSON_COLUMNS, TRUST).index(measure)
+    samples = []
+    points = []
+    for offset, rows in enumerate((later, earlier)):
+        matrix = np.asarray(rows, dtype=float).reshape(-1, len(PERSON_COLUMNS))
+        if matrix.shape[0] == 0:
+            return None
+        mask = ~np.isnan(matrix)
+        point = _measures_of(np.where(mask, matrix, 0.0).sum(axis=0), mask.sum(axis=0))[index]
+        if math.isnan(point):
+            return None
+        points.append(point)
+        rng = np.random.default_rng(seed + offset)
+        people = matrix.shape[0]
+        picks = rng.integers(0, people, size=(resamples, people))
+        chosen = matrix[picks]
+        chosen_mask = ~np.isnan(chosen)
+        samples.append(
+            _measures_of(np.where(chosen_mask, chosen, 0.0).sum(axis=1), chosen_mask.sum(axis=1))[
+                :, index
+            ]
+        )
+    diff = samples[0] - samples[1]
+    diff = diff[~np.isnan(diff)]
+    tail = 100.0 * (1.0 - confidence) / 2.0
+    low, high = np.percentile(diff, [tail, 100.0 - tail])
+    return Change(float(points[0] - points[1]), float(low), float(high))
+
+
+def largest_remainder(counts: Mapping[int, int], *, total: int = 100) -> dict[int, int]:
+    """Whole percentages of `counts` that add up to exactly `total` (largest remainder method).
+
+    Ties in the remainder go to the larger count, then to the smaller key, so the result is
+    deterministic.
+    """
+    n = sum(counts.values())
+    if n == 0:
+        return dict.fromkeys(counts, 0)
+    exact = {key: total * c / n for key, c in counts.items()}
+    out = {key: math.floor(v) for key, v in exact.items()}
+    left = total - sum(out.values())
+    order = sorted(counts, key=lambda key: (-(exact[key] - out[key]), -counts[key], key))
+    for key in order[:left]:
+        out[key] += 1
+    return out

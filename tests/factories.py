@@ -24,6 +24,7 @@ from feedback.models import (
     Answer,
     Category,
     CodeBatch,
+    CommentRelease,
     Feedback,
     FeedbackCode,
     ModerationDecision,
@@ -252,3 +253,12 @@ class CommentFactory(FeedbackFactory):
     comment = "The officer listened to me and explained everything."
     publish_consent = True
     moderation_state = Feedback.Moderation.PENDING
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def released(obj: Feedback, create: bool, extracted: object, **kwargs: object) -> None:
+        """Delivered to staff in a daily batch (feedback.moderation), unless `released=False`."""
+        if create and extracted is not False and obj.comment:
+            CommentRelease.objects.create(feedback=obj, released_on=obj.submitted_on)

@@ -33,6 +33,7 @@ PRODUCTION = {
     "DEBUG": "false",
     "ALLOWED_HOSTS": "feedback.example.org",
     "CAPTCHA_BACKEND": "none",
+    "EMAIL_URL": "smtp://localhost:25",
 }
 
 
@@ -83,3 +84,43 @@ def test_check_deploy_passes_with_production_values() -> None:
 def test_unknown_host_gets_400(client) -> None:
     response = client.get("/", HTTP_HOST="evil.example.com")
     assert response.status_code == 400
+
+
+def _check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k not in NOT_INHERITED}, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("email_url", ["consolemail://", "filemail:///tmp/mail", None])
+def test_check_deploy_fails_on_an_e_mail_backend_that_prints_or_keeps_mail(email_url) -> None:
+    env = {**PRODUCTION, "SECRET_KEY": STRONG_KEY}
+    if email_url is None:
+        del env["EMAIL_URL"]  # the laptop default: consolemail://
+    else:
+        env["EMAIL_URL"] = email_url
+    result = _check_deploy(**env)
+    assert result.returncode != 0
+    assert "feedback.E003" in result.stdout + result.stderr
+
+
+def test_gunicorn_refuses_to_start_production_with_the_console_backend(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    env.update(PRODUCTION, SECRET_KEY=STRONG_KEY, EMAIL_URL="consolemail://")
+    env.update(GUNICORN_BIND="127.0.0.1:8151", WEB_CONCURRENCY="1")
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "openpolicing.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "feedback.E003" in result.stdout + result.stderr

@@ -1,5 +1,6 @@
 /* Self-hosted ALTCHA proof-of-work solver (v1 challenges: find n with SHA-256(salt + n) = challenge).
-   Progressive enhancement: without JavaScript the form shows a plain-text question instead. */
+   Progressive enhancement: without JavaScript the form is sent without a proof, and the server then
+   asks more time on the page and applies much tighter rate limits. */
 (function () {
   "use strict";
   var box = document.querySelector("[data-altcha-challenge]");
@@ -14,7 +15,9 @@
   }
   var input = box.querySelector("input[name=altcha]");
   var status = box.querySelector("[data-altcha-status]");
-  var fallback = box.querySelector("[data-altcha-fallback]");
+  var form = box.closest("form");
+  var solved = false;
+  var waiting = null; // the submit button pressed before the proof was ready
   var encoder = new TextEncoder();
 
   function hex(buffer) {
@@ -50,15 +53,28 @@
       salt: challenge.salt,
       signature: challenge.signature
     }));
-    if (fallback) {
-      fallback.hidden = true;
-      var answer = fallback.querySelector("input");
-      if (answer) {
-        answer.required = false;
-      }
-    }
+    solved = true;
     if (status) {
       status.textContent = status.getAttribute("data-done");
     }
+    if (waiting && form) {
+      form.requestSubmit(waiting);
+    }
   });
+  // "Send" pressed while the proof is still being worked out: send as soon as it is ready.
+  // Other submit buttons (the language switch) go at once: they send nothing to be judged.
+  if (form) {
+    form.addEventListener("submit", function (event) {
+      var submitter = event.submitter;
+      if (solved || !submitter || submitter.id !== "submit") {
+        return;
+      }
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      waiting = submitter;
+      if (status) {
+        status.textContent = status.getAttribute("data-working");
+      }
+    });
+  }
 })();

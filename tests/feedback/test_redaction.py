@@ -1,10 +1,20 @@
 """Personal-data detection for moderation: pure, no database."""
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedback.redaction import Kind, find_personal_data, propose_redaction, segments
+from feedback.redaction import (
+    DEFAULT_PLACEHOLDERS,
+    Kind,
+    find_personal_data,
+    known_names,
+    propose_redaction,
+    segments,
+)
 
 
 def kinds_and_texts(text, **kwargs):
@@ -102,3 +112,45 @@ def test_findings_are_ordered_disjoint_and_inside_the_text(text):
         assert text[finding.start : finding.end] == finding.text
         previous_end = finding.end
     assert "".join(piece for piece, _ in segments(text, findings)) == text
+
+
+# --- the corpus: realistic comments in English and Spanish, with the redaction expected ---------
+
+CORPUS = json.loads((Path(__file__).parent / "redaction_corpus.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "entry", CORPUS["comments"], ids=[f"{e['lang']}-{i}" for i, e in enumerate(CORPUS["comments"])]
+)
+def test_corpus_comment_is_redacted_as_expected(entry):
+    names = known_names(CORPUS["officers"])
+    findings = find_personal_data(entry["text"], extra_names=names)
+    assert propose_redaction(entry["text"], findings) == entry["expected"]
+
+
+def test_corpus_covers_both_languages_and_every_kind_of_personal_data():
+    languages = {e["lang"] for e in CORPUS["comments"]}
+    expected = " ".join(e["expected"] for e in CORPUS["comments"])
+    assert languages == {"en", "es"}
+    for placeholder in DEFAULT_PLACEHOLDERS.values():
+        assert placeholder in expected, placeholder
+
+
+def test_a_plate_with_its_state_prefix_is_removed_whole():
+    assert propose_redaction("Plate KS 482 TRV was there.") == "Plate [plate removed] was there."
+
+
+def test_an_address_at_the_end_of_a_sentence_keeps_the_full_stop():
+    assert propose_redaction("Vivo en el 221 Main St.") == "Vivo en el [address removed]."
+    assert propose_redaction("Vivo en Calle del Sol 123.") == "Vivo en [address removed]."
+    # A unit after the abbreviation still belongs to the address.
+    assert propose_redaction("at 12 Oak St. Apt 4B, ok") == "at [address removed], ok"
+
+
+def test_known_names_add_each_officers_surname():
+    assert known_names(["Dana Whitfield", "Luis Ortega", " "]) == [
+        "Dana Whitfield",
+        "Luis Ortega",
+        "Ortega",
+        "Whitfield",
+    ]

@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection
 
 from feedback.codes import normalize_code
 from feedback.models import Answer, AnswerRollup, Feedback, FeedbackCode, ScoreRollup
+from feedback.moderation import comments_release
 from feedback.services import CodeRefused, code_check, feedback_submit
 from surveys.models import Survey
 from tests.factories import AgencyFactory, CodeBatchFactory, FeedbackCodeFactory
@@ -99,24 +100,25 @@ def test_submit_redeems_the_code_and_stores_coarse_feedback(
         AnswerRollup.objects.filter(agency=code.agency, value=4).count() == feedback.answers.count()
     )
     assert ScoreRollup.objects.get(agency=code.agency, measure="trust").responses == 1
-    # A comment awaiting moderation changes the page's "pending" count; on PostgreSQL the codes
-    # are also restamped (tests/feedback/test_concurrency_pg.py).
-    assert len(callbacks) == (2 if connection.vendor == "postgresql" else 1)
+    # No submission changes a public page (PRIVACY.md rule 9); on PostgreSQL the codes are
+    # restamped after the commit (tests/feedback/test_concurrency_pg.py).
+    assert len(callbacks) == (1 if connection.vendor == "postgresql" else 0)
 
 
-def test_only_a_comment_awaiting_moderation_invalidates_the_agency_pages(
+def test_no_submission_invalidates_the_agency_pages_the_daily_batch_does(
     agency, django_capture_on_commit_callbacks
 ) -> None:
     FeedbackCodeFactory(code=CODE, agency=agency)
     FeedbackCodeFactory(code="0000-0000-0000-1", agency=agency)
     FeedbackCodeFactory(code="0000-0000-0000-2", agency=agency)
-    with mock.patch("feedback.services.agency_data_changed") as changed:
+    with mock.patch("feedback.moderation.agency_data_changed") as changed:
         with django_capture_on_commit_callbacks(execute=True):
             submit(comment="")
             submit(code="0000000000001", comment="Only for you", publish_consent=False)
+            submit(code="0000000000002", comment="Publish this", publish_consent=True)
         changed.assert_not_called()
         with django_capture_on_commit_callbacks(execute=True):
-            submit(code="0000000000002", comment="Publish this", publish_consent=True)
+            comments_release(include_today=True)
         changed.assert_called_once_with(agency.pk)
 
 

@@ -63,6 +63,37 @@ def test_entry_unknown_code_is_refused_with_a_way_forward(client, agency) -> Non
     assert b'name="code"' in response.content
 
 
+def test_unknown_code_is_offered_back_exactly_as_typed(client, agency) -> None:
+    typed = "7kq2 m9xd 4hpb x"  # one character wrong
+    response = client.post(reverse("feedback:entry"), {"code": typed})
+    assert response.status_code == 404
+    assert f'name="code" id="id_code" value="{typed}"' in response.content.decode()
+    response = es(Client()).post(reverse("feedback:entry"), {"code": typed})
+    assert "No encontramos este código" in response.content.decode()
+    assert f'value="{typed}"' in response.content.decode()
+
+
+def test_unknown_code_from_a_link_is_offered_back_in_the_form(client, agency) -> None:
+    response = client.get("/f/7KQ2-M9XD-4HPB-X")
+    assert response.status_code == 404
+    assert 'value="7KQ2-M9XD-4HPB-X"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "7kq2-m9xd-4hpb-r",
+        "7KQ2\u00a0M9XD\u00a04HPB\u00a0R",  # no-break spaces from a text message
+        "7KQ2\u2013M9XD\u2013 4HPB\u2013R",  # en dashes from a word processor
+        "\t7KQ2 M9XD 4HPB R\r\n",
+        "7kq2.m9xd.4hpb.r\u200b",
+    ],
+)
+def test_pasted_codes_are_accepted(client, code, pasted) -> None:
+    response = client.post(reverse("feedback:entry"), {"code": pasted})
+    assert response.status_code == 303 and response["Location"] == SURVEY_URL
+
+
 # --- refusals on the link form, in English and Spanish ------------------------------------------
 
 
@@ -356,8 +387,78 @@ def test_altcha_page_serves_its_solver_from_our_static_files(client, code, setti
     content = client.get(SURVEY_URL).content.decode()
     assert 'src="/static/js/altcha-solver.js"' in content
     assert "data-altcha-challenge" in content
-    assert "plus" in content  # the no-JavaScript question
+    assert 'name="altcha_answer"' not in content  # no question that a regex could answer
     assert "google" not in content.lower()
+
+
+def _solved_altcha(client: Client) -> str:
+    """Solve the page's proof of work as the browser's solver would."""
+    import html
+    import json
+
+    from tests.feedback.test_captcha import _solve
+
+    page = client.get(SURVEY_URL).content.decode()
+    challenge = re.search(r'data-altcha-challenge="([^"]+)"', page).group(1)
+    return _solve(json.loads(html.unescape(challenge)))
+
+
+def test_without_javascript_the_survey_is_sent_and_stored(client, code, settings) -> None:
+    settings.CAPTCHA_BACKEND = "altcha"
+    response = client.post(SURVEY_URL, survey_post(form_token=old_token(seconds_ago=60)))
+    assert response.status_code == 303
+    assert Feedback.objects.count() == 1
+
+
+def test_without_proof_of_work_the_form_must_have_been_open_longer(client, code, settings) -> None:
+    settings.CAPTCHA_BACKEND = "altcha"
+    settings.ALTCHA_MAX_NUMBER = 2000
+    quick = survey_post(form_token=old_token(seconds_ago=10), comment="kept")
+    response = client.post(SURVEY_URL, quick)
+    assert response.status_code == 200 and "That was very fast" in response.content.decode()
+    assert "kept</textarea>" in response.content.decode()
+    assert Feedback.objects.count() == 0
+    response = client.post(SURVEY_URL, dict(quick, altcha=_solved_altcha(client)))
+    assert response.status_code == 303  # with the proof, 10 seconds are plenty
+
+
+def test_a_bot_skipping_the_proof_of_work_meets_the_tight_limits(agency, settings) -> None:
+    """A script with many valid codes, posting without JavaScript from one address."""
+    settings.CAPTCHA_BACKEND = "altcha"
+    settings.ALTCHA_MAX_NUMBER = 2000
+    bot = Client(REMOTE_ADDR="198.51.100.66")
+    codes = [f"2222-2222-2222-{n}" for n in range(7)]
+    for raw in codes:
+        FeedbackCodeFactory(code=raw, agency=agency)
+    statuses = [bot.post(f"/f/{raw}", survey_post(raw)).status_code for raw in codes[:6]]
+    assert statuses == [303] * 5 + [429]  # FEEDBACK_RATE_UNPROVEN_CLIENT, 5 an hour
+    assert Feedback.objects.count() == 5
+    # A person on the same address with JavaScript (a proof) is not held up by the bot.
+    person = Client(REMOTE_ADDR="198.51.100.66")
+    page = person.get(f"/f/{codes[6]}").content.decode()
+    import html
+    import json
+
+    from tests.feedback.test_captcha import _solve
+
+    challenge = json.loads(
+        html.unescape(re.search(r'data-altcha-challenge="([^"]+)"', page).group(1))
+    )
+    sent = person.post(f"/f/{codes[6]}", survey_post(codes[6], altcha=_solve(challenge)))
+    assert sent.status_code == 303 and Feedback.objects.count() == 6
+
+
+def test_unproven_forms_meet_a_ceiling_per_agency_whatever_the_address(agency, settings) -> None:
+    settings.CAPTCHA_BACKEND = "altcha"
+    settings.FEEDBACK_RATE_UNPROVEN_AGENCY = "2/h"
+    codes = [f"3333-3333-3333-{n}" for n in range(3)]
+    for raw in codes:
+        FeedbackCodeFactory(code=raw, agency=agency)
+    statuses = [
+        Client(REMOTE_ADDR=f"203.0.113.{n}").post(f"/f/{raw}", survey_post(raw)).status_code
+        for n, raw in enumerate(codes)
+    ]
+    assert statuses == [303, 303, 429]
 
 
 # --- rate limits and outages --------------------------------------------------------------------

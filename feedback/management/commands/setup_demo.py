@@ -1,3 +1,5 @@
+import io
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -23,6 +25,8 @@ class Command(BaseCommand):
         if not Agency.objects.filter(slug="trustville").exists():
             call_command("loaddata", "trustville", verbosity=0)
             self.stdout.write("Loaded the Trustville demo agency.")
+        # The sample comments reach the moderation queue as one daily batch (feedback.moderation).
+        call_command("release_comments", verbosity=0, stdout=io.StringIO())
         agency = Agency.objects.get(slug="trustville")
         user, _ = get_user_model().objects.get_or_create(
             username=settings.DEMO_STAFF_USERNAME, defaults={"is_staff": True}

@@ -3,7 +3,7 @@
 On the main public pages (home, directory, Trustville's page, methodology, survey entry, the survey
 with a fresh demo code, thank-you, anonymity, demo) the page's own geometry must show:
 - no horizontal scroll of the page (a wide table may scroll inside its own scroller);
-- no text column narrower than 120 px (the policy cards once wrapped one word a line);
+- no text wrapped in a column narrower than 120 px (the policy cards once wrapped one word a line);
 - no two visible text blocks or controls overlapping (the Spanish "Pruebe la demostración" did);
 - every touch target at least 24 × 24 px, or one of WCAG 2.2 2.5.8's exceptions: inline in a
   sentence, spaced so 24 px circles do not meet, or an equivalent control (a radio's label);
@@ -48,6 +48,8 @@ LAYOUT_FACTS = """
     return text ? `${s} "${text.slice(0, 40)}"` : s;
   };
   const hidden = (e) => {
+    // content-visibility (a closed <details>), display, visibility and opacity of every ancestor
+    if (!e.checkVisibility({contentVisibilityAuto: true, opacityProperty: true, visibilityProperty: true})) return true;
     for (let a = e; a && a !== document.documentElement; a = a.parentElement) {
       const s = getComputedStyle(a);
       if (s.display === 'none' || s.visibility === 'hidden' || s.opacity === '0') return true;
@@ -96,9 +98,13 @@ LAYOUT_FACTS = """
     const block = blockOf(el);
     const s = getComputedStyle(block);
     const width = block.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
-    if (width < minColumn && !narrow.has(block)) {
+    // Squeezed means wrapped: a short label that fits on one line in a narrow box is fine.
+    const range = document.createRange();
+    range.selectNodeContents(t);
+    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    if (width < minColumn && lines > 1 && !narrow.has(block)) {
       narrow.add(block);
-      problems.push(`text column ${Math.round(width)}px wide: ${describe(block)}`);
+      problems.push(`text column ${Math.round(width)}px wide, ${lines} lines: ${describe(block)}`);
     }
   }
 
@@ -106,8 +112,19 @@ LAYOUT_FACTS = """
   const boxes = [];
   const blockSelector = 'h1,h2,h3,h4,h5,h6,p,li,dt,dd,td,th,caption,figcaption,legend,label,blockquote,' +
     'a[href],button,input:not([type=hidden]),select,textarea,summary';
+  const interactive = 'a[href],button,input,select,textarea,summary';
+  // A transformed (tilted) illustration has bounding boxes larger than what it draws, by the
+  // rotation: its boxes are left out of this check.
+  const transformed = (e) => {
+    for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).transform !== 'none') return a;
+    }
+    return null;
+  };
   for (const e of document.body.querySelectorAll(blockSelector)) {
     if (hidden(e) || inSvg(e)) continue;
+    if (!e.matches(interactive) && !e.innerText.trim()) continue;  // an empty box hides nothing
+    if (transformed(e)) continue;
     for (const r of e.getClientRects()) {
       if (r.width >= 1 && r.height >= 1) boxes.push({e, top: r.top + scrollY, bottom: r.bottom + scrollY, left: r.left, right: r.right});
     }
@@ -231,22 +248,37 @@ CLEAN = """<!doctype html><html lang="en"><head><meta name="viewport" content="w
 <p class="card">See how people rate their contacts with an agency.</p></div>
 <button type="button">Try the demo</button></main></body></html>"""
 
-DEFECTS = {
-    "horizontal scroll": "<div style='width:900px'>A very wide box of text that will not wrap at all</div>",
-    "text column": "<div style='display:flex'><p style='width:60px'>Pruebe la demostración ahora</p><p>x</p></div>",
-    "overlap": "<p style='margin-top:-40px'>Pruebe la demostración ahora mismo</p>",
-    "touch target": "<p><a href='/a/' style='font-size:10px'>A</a><a href='/b/' style='font-size:10px'>B</a></p>",
-}
+DEFECTS = [  # (what the measurement reports, the defect put back)
+    (
+        "horizontal scroll",
+        "<div style='width:900px'>A very wide box of text that will not wrap</div>",
+    ),
+    (
+        "text column",
+        "<div style='display:flex'><p style='width:60px'>Pruebe la demostración ahora</p><p>x</p></div>",
+    ),
+    (
+        "text column",
+        "<ul style='display:flex'><li style='width:100px'>Ni de acuerdo ni en desacuerdo</li></ul>",
+    ),
+    ("overlap", "<p style='margin-top:-40px'>Pruebe la demostración ahora mismo</p>"),
+    (
+        "touch target",
+        "<p><a href='/a/' style='font-size:10px'>A</a><a href='/b/' style='font-size:10px'>B</a></p>",
+    ),
+]
 
 
-@pytest.mark.parametrize("kind", DEFECTS)
+@pytest.mark.parametrize(
+    ("kind", "defect"), DEFECTS, ids=[f"{k}-{i}" for i, (k, _) in enumerate(DEFECTS)]
+)
 def test_each_layout_fact_catches_its_defect(
-    browser_page: Callable[..., object], kind: str
+    browser_page: Callable[..., object], kind: str, defect: str
 ) -> None:
     page = browser_page(viewport=PHONE)
     page.set_content(CLEAN)
     assert layout_problems(page) == []
-    page.set_content(CLEAN.replace("</main>", DEFECTS[kind] + "</main>"))
+    page.set_content(CLEAN.replace("</main>", defect + "</main>"))
     found = layout_problems(page)
     assert any(problem.startswith(kind) for problem in found), found
 
@@ -261,6 +293,21 @@ def test_inline_links_in_a_sentence_and_labelled_radios_are_exceptions(
         "<label style='display:block;padding:12px 0'><input type='radio' name='q'> Agree</label>"
         "<label style='display:block;padding:12px 0'><input type='radio' name='q'> Disagree</label>"
         "</fieldset>"
+    )
+    page.set_content(CLEAN.replace("</main>", extra + "</main>"))
+    assert layout_problems(page) == []
+
+
+def test_closed_details_and_a_tilted_card_are_not_overlaps(
+    browser_page: Callable[..., object],
+) -> None:
+    page = browser_page(viewport=PHONE)
+    extra = (
+        "<details><summary>About you (optional)</summary><p>Three questions about you.</p>"
+        "<label><input type='radio' name='age'> Under 25</label></details>"
+        "<div style='transform:rotate(-1.5deg);width:320px'><p style='margin:0'>YOUR POLICE"
+        " DEPARTMENT</p><p style='margin:0;font-size:22px'>How did we treat you?</p></div>"
+        "<p>Open Policing is open-source software for anonymous feedback.</p>"
     )
     page.set_content(CLEAN.replace("</main>", extra + "</main>"))
     assert layout_problems(page) == []

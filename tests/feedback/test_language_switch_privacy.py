@@ -80,3 +80,15 @@ def test_an_unknown_language_is_an_ordinary_send(client, code) -> None:
     data = survey_post(language="xx")
     response = client.post(SURVEY_URL, data)
     assert response.status_code == 303 and Feedback.objects.count() == 1
+
+
+def test_the_code_page_switch_keeps_what_was_typed_and_looks_nothing_up(client, code) -> None:
+    body = client.get("/feedback/").content.decode()
+    assert 'form="code-form" formnovalidate name="language" value="es"' in body
+    response = client.post("/feedback/", {"code": "7kq2 m9xd", "language": "es"})
+    assert response.status_code == 200  # not a lookup: no redirect, no refusal
+    page = response.content.decode()
+    assert '<html lang="es">' in page and 'value="7kq2 m9xd"' in page
+    assert "There is a problem" not in page and "Hay un problema" not in page
+    assert response.cookies["django_language"].value == "es"
+    assert "no-store" in response["Cache-Control"]

@@ -231,8 +231,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
+        verbose_name = _("colleague")
+        verbose_name_plural = _("colleagues")
         ordering = ["agency", "role"]
 
     def __str__(self) -> str:

@@ -95,11 +95,10 @@ NEGATIVE = {
 }
 RESPONSES = [  # (English, Spanish): the agency's public replies, written in both languages
     (
-        "Thank you for telling us. We have shared your comment with the officer's supervisor and "
-        "it is now part of our roll-call training on explaining the reason for a stop.",
-        "Gracias por contárnoslo. Hemos compartido su comentario con el supervisor del agente y "
-        "ahora forma parte de nuestra formación diaria sobre cómo explicar el motivo de una "
-        "parada.",
+        "Thank you for telling us. We have shared your comment with the officer's supervisor, and "
+        "listening before deciding is now part of our roll-call training.",
+        "Gracias por contárnoslo. Hemos compartido su comentario con el supervisor del agente, y "
+        "escuchar antes de decidir forma ahora parte de nuestra formación diaria.",
     ),
     (
         "We appreciate this feedback. Since March, officers on traffic duty give every driver a "
@@ -121,6 +120,18 @@ RESPONSES = [  # (English, Spanish): the agency's public replies, written in bot
         "seis minutos.",
     ),
 ]
+# Which reply (index in RESPONSES) answers which comment; comments not listed get no reply.
+REPLY_TO = {
+    "Nobody explained why I was being stopped until the very end.": 1,
+    "Nadie me explicó por qué me detuvieron.": 1,
+    "The officer seemed rushed and did not really listen to my side.": 0,
+    "Sentí que no me escucharon cuando intenté explicar lo que pasó.": 0,
+    "It took a long time for anyone to arrive and no one told us why.": 3,
+    "Thank you for checking on my mother so quickly. The officer was very kind.": 2,
+    "They followed up the next day to see if we were okay. That meant a lot.": 2,
+    "Officer was patient with my kids and answered all their questions.": 2,
+    "Me trataron con mucho respeto. Gracias por la ayuda tan rápida.": 2,
+}
 WITHHELD_EXAMPLES = [
     ("Officer Smith at 14 Elm Street was rude, call me at 555-201-7788.", "personal_data"),
     ("Buy cheap watches at this website!!!", "spam"),
@@ -358,7 +369,8 @@ def build_trustville(spec: DemoSpec) -> list[object]:
             digest=_historic_digest(rng),
             agency=agency,
             batch=batch_blank,
-            expires_on=months[-1] + dt.timedelta(days=90),
+            # Handed out in the last month; valid FEEDBACK_CODE_DAYS like every code.
+            expires_on=months[-1] + dt.timedelta(days=expiry_days),
             redeemed=i < 30,
         )
 
@@ -412,13 +424,14 @@ def build_trustville(spec: DemoSpec) -> list[object]:
 
 
 # Fictional sample agencies, unpublished and marked demo: they exist only so that the demo's
-# "compared with other agencies" section has a pool. Real agencies are never compared with them,
+# "compared with other agencies" section has a pool (a comparison needs at least five others). Real agencies are never compared with them,
 # and demo agencies never count in national figures.
 PEERS = [
     ("Sample County Sheriff's Office (demo sample)", "demo-sample-county", "Sample County", 47.0),
     ("Maple Falls Police Department (demo sample)", "demo-maple-falls", "Maple Falls", 55.0),
     ("Riverbend Police Department (demo sample)", "demo-riverbend", "Riverbend", 63.0),
     ("Cedar Grove Police Department (demo sample)", "demo-cedar-grove", "Cedar Grove", 68.0),
+    ("Oak Hollow Police Department (demo sample)", "demo-oak-hollow", "Oak Hollow", 59.0),
 ]
 
 
@@ -508,13 +521,15 @@ def _moderate(
                 text=fb.published_text,
             )
         )
-        if rng.random() < 0.3:
+        # The agency answers what the comment said: a reply sits under the comment it answers.
+        reply = REPLY_TO.get(fb.published_text)
+        if reply is not None and rng.random() < 0.45:
             responses.append(
                 PublicResponse.objects.create(
                     pk=len(responses) + 1,
                     feedback=fb,
-                    body=(reply := rng.choice(RESPONSES))[0],
-                    body_es=reply[1],
+                    body=RESPONSES[reply][0],
+                    body_es=RESPONSES[reply][1],
                     published_on=fb.published_on + dt.timedelta(days=rng.randrange(1, 10)),
                 )
             )

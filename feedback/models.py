@@ -108,8 +108,8 @@ class CodeBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("code batch")
-        verbose_name_plural = _("code batches")
+        verbose_name = _("printing of feedback cards")
+        verbose_name_plural = _("printed feedback cards")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -209,8 +209,8 @@ class Feedback(models.Model):
     objects = FeedbackQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("feedback")
-        verbose_name_plural = _("feedback")
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         ordering = ["-submitted_on", "-id"]
         indexes = [
             models.Index(fields=["agency", "interaction_month"]),
@@ -275,8 +275,8 @@ class ModerationDecision(models.Model):
     decided_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("moderation decision")
-        verbose_name_plural = _("moderation decisions")
+        verbose_name = _("decision on a comment")
+        verbose_name_plural = _("decisions on comments")
         ordering = ["-decided_at"]
 
     def __str__(self) -> str:
@@ -512,3 +512,12 @@ class AgencyRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} through {self.closed_through:%Y-%m}"
+
+
+class PrivateComment(Feedback):
+    """A comment its author kept private: read by the agency's reviewers, never published."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("private comment")
+        verbose_name_plural = _("private comments")

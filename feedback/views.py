@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 
@@ -26,6 +27,7 @@ from . import captcha, ratelimit
 from .codes import code_digest, format_code, normalize_code
 from .forms import EntryForm, SurveyForm, kept_answers, make_form_token, read_form_token
 from .models import Category
+from .releases import thanks_release
 from .services import CodeRefused, Contact, code_check, feedback_submit
 
 try:
@@ -139,12 +141,8 @@ def _survey_context(contact: Contact, form: SurveyForm, token: str) -> dict:
 
 
 def _count_lookup(request: HttpRequest, digest: str) -> ratelimit.Limited | None:
-    """Count a code attempt per client and per code. If the cache is down, lookups go on
-    uncounted (65-bit codes cannot be guessed in an outage); submissions are refused instead."""
-    try:
-        return ratelimit.hit(request, client=ratelimit.client_key(request), code=digest)
-    except ratelimit.LimiterUnavailable:
-        return None
+    """Count a code attempt per client and per code (per process while the cache is down)."""
+    return ratelimit.lookup_hit(request, digest)
 
 
 @private_page
@@ -260,6 +258,7 @@ def _survey_submit(
             comment=form.cleaned_data["comment"],
             publish_consent=form.publish_consent(),
             demographics=form.demographics(),
+            kudos=form.cleaned_data.get("kudos", ""),
             language=(get_language() or "en")[:2],
             contact=context["contact"],
         )
@@ -270,11 +269,13 @@ def _survey_submit(
     except (ratelimit.LimiterUnavailable, RedisError, OSError, DatabaseError):
         # Cache or database down: nothing was saved (the transaction rolled back); keep the answers.
         return _unavailable(request, context)
-    return _thanks_redirect(feedback.agency_id)
+    return _thanks_redirect(feedback.agency_id, month=feedback.interaction_month)
 
 
-def _thanks_redirect(agency_id: int | None) -> HttpResponse:
-    token = signing.dumps({"a": agency_id}, salt=THANKS_SALT)
+def _thanks_redirect(agency_id: int | None, *, month: dt.date | None = None) -> HttpResponse:
+    # The month of the contact (which the person knows), to say when the answer first counts.
+    payload = {"a": agency_id, **({"m": f"{month:%Y-%m}"} if month else {})}
+    token = signing.dumps(payload, salt=THANKS_SALT)
     response = redirect(f"{reverse('feedback:thanks')}?t={token}")
     response.status_code = 303
     return response
@@ -296,6 +297,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
     except NoReverseMatch:  # the Agency Pages are not wired in (yet)
         agency_url = ""
     context = {"agency": agency, "agency_url": agency_url, "k": settings.MIN_PUBLIC_RESPONSES}
+    context.update(thanks_release(data.get("m") if isinstance(data, dict) else None))
     return render(request, "feedback/thanks.html", context)
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0005_frozen_release_blocks'),
+        ('feedback', '0006_private_comments_for_reviewers'),
     ]
 
     operations = [

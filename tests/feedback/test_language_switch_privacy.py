@@ -26,7 +26,9 @@ def test_survey_language_switch_submits_the_survey_form_and_never_links_it(clien
 
 
 def _switch(client, **answers: str):
-    data = survey_post(comment=CANARY, publish="publish", age_band="25_44", **answers)
+    data = survey_post(
+        comment=CANARY, kudos="Thanks, officers", publish="publish", age_band="25_44", **answers
+    )
     del data["q_voice_listened"]  # not answered yet: switching is not sending
     data["language"] = "es"
     return client.post(SURVEY_URL, data)
@@ -42,6 +44,7 @@ def test_switching_language_keeps_every_answer_and_the_comment(client, code) -> 
     assert "The officer listened to what I had to say." not in page
     assert "There is a problem" not in page and "Hay un problema" not in page  # nothing judged
     assert f"{CANARY}</textarea>" in page
+    assert "Thanks, officers</textarea>" in page  # the thank-you to the officers too
     assert 'value="25_44" id="id_age_band_1" checked' in page
     assert 'value="publish" id="id_publish_1" checked' in page
     given = {k: v for k, v in survey_post().items() if k.startswith("q_")}

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from agencies.models import Agency, Membership
+from agencies.staff_login import demo_restore
 from feedback.models import CodeBatch
 from feedback.services import codes_issue
 
@@ -35,7 +36,8 @@ class Command(BaseCommand):
         )
         user.is_staff, user.is_superuser = True, False
         user.set_password(settings.DEMO_STAFF_PASSWORD)
-        user.save()
+        with demo_restore():  # the demo login's password is guarded against every other writer
+            user.save()
         Membership.objects.update_or_create(
             user=user, defaults={"agency": agency, "role": Membership.Role.MODERATOR}
         )

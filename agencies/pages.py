@@ -90,7 +90,7 @@ def _moderation_cells(agency: Agency) -> dict[tuple[str, str], int]:
 
 
 def _moderation_counts(cells: dict[tuple[str, str], int], k: int) -> dict | None:
-    published = withheld = pending = 0
+    published = withheld = 0
     reasons: dict[str, int] = {}
     for (state, reason), c in cells.items():
         if state == Feedback.Moderation.PUBLISHED:
@@ -98,16 +98,15 @@ def _moderation_counts(cells: dict[tuple[str, str], int], k: int) -> dict | None
         elif state == Feedback.Moderation.WITHHELD:
             withheld += c
             reasons[reason] = reasons.get(reason, 0) + c
-        else:  # pending, or flagged for internal follow-up: not (yet) published
-            pending += c
-    if published + withheld + pending < k:
+    # Comments awaiting review are not counted on the page: that count moves with submissions
+    # (a timing channel, PRIVACY.md rule 9), and so would a threshold that includes them.
+    if published + withheld < k:
         return None
     labels = dict(Feedback.WithheldReason.choices)
     shown = released_cells(reasons, k=k)
     return {
         "published": published,
         "withheld": withheld,
-        "pending": pending,
         "reasons": [(labels.get(r, r), reasons[r]) for r in sorted(shown)],
         "reasons_hidden": len(shown) < len(reasons),
     }

@@ -225,10 +225,12 @@ def block_figures(
             cell = group_json(members[key])
             cell["label"] = labels.get(name, {}).get(key, key)
             cells[key] = cell
+        names = labels.get(name, {})
         breakdowns[name] = {
             "cells": cells,
             "hidden": len(people) - sum(len(members[key]) for key in cells),
             "seen": sorted(members),
+            "labels": {key: names[key] for key in sorted(members) if key in names},
         }
     out["breakdowns"] = breakdowns
     out["change"] = {
@@ -305,7 +307,9 @@ def window_figures(
         seen: dict[str, int] = defaultdict(int)
         labels: dict[str, str] = {}
         for b in inside:
-            cells = b.figures.get("breakdowns", {}).get(name, {}).get("cells", {})
+            stored = b.figures.get("breakdowns", {}).get(name, {})
+            labels.update(stored.get("labels", {}))
+            cells = stored.get("cells", {})
             for p in b.people:
                 seen[p.keys.get(name, "")] += 1
             for key, cell in cells.items():
@@ -320,7 +324,7 @@ def window_figures(
             else:
                 # Enough in the window, but in no single block enough to be shown on its own.
                 status = "not_in_any_block" if seen[key] >= k else "too_few"
-                row = {"status": status, "label": key}
+                row = {"status": status, "label": labels.get(key, key)}
             rows[key] = row
         breakdowns[name] = rows
     out["breakdowns"] = breakdowns

@@ -82,8 +82,9 @@ def test_trustville_page_shows_every_element(client, trustville, national):
     assert "responded" in page  # a public response under a comment
     assert "Published" in page and "Withheld" in page
     assert "Use of Force Policy 300" in page and "CALEA (demo)" in page
-    for name in ("responses_csv", "responses_json", "aggregates_csv", "datapackage"):
-        assert reverse(f"agencies:{name}", args=["trustville"]) in response.content.decode()
+    for name, args in (("table_csv", ["trustville", "scores"]), ("figures_json", ["trustville"]),
+                       ("datapackage", ["trustville"])):  # fmt: skip
+        assert reverse(f"agencies:{name}", args=args) in response.content.decode()
 
 
 def test_trustville_page_in_spanish(client, trustville):

@@ -41,9 +41,9 @@ def moderator(client, agency):
     return user
 
 
-def blank_cards(client, **data):
+def blank_cards(client, HTTP_HOST=None, **data):  # noqa: N803 - the test client's keyword
     form = {"count": 3, "output": "sheet", "paper": "letter", "expires_in_days": 60, **data}
-    return client.post(BLANK, form)
+    return client.post(BLANK, form, **({"HTTP_HOST": HTTP_HOST} if HTTP_HOST else {}))
 
 
 def test_blank_cards_print_once_and_only_digests_are_kept(client, agency, moderator):
@@ -192,3 +192,35 @@ def test_roles_without_codes_cannot_print(client, agency, role):
 
     assert blank_cards(client).status_code == 403
     assert not FeedbackCode.objects.exists()
+
+
+def test_cards_follow_the_laptop_servers_address_when_site_url_is_unset(
+    client, agency, moderator, settings
+):
+    settings.SITE_URL = ""
+    settings.DEBUG = True
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+
+    body = blank_cards(client, count=1, HTTP_HOST="127.0.0.1:8143").content.decode()
+
+    (code,) = set(CODE_RE.findall(body))
+    size, path = re.search(r'viewBox="0 0 (\d+) \1".*?<path d="([^"]+)"', body, re.S).groups()
+    assert read_qr(*rasterise_drawing(int(size), path)) == [f"http://127.0.0.1:8143/f/{code}"]
+    assert "http://127.0.0.1:8143/feedback/" in body
+    assert "127.0.0.1:8000" not in body
+
+
+@pytest.mark.parametrize(
+    ("site_url", "debug"), [("https://feedback.example.org", True), ("", False)]
+)
+def test_production_never_takes_the_address_from_the_request(
+    client, agency, moderator, settings, site_url, debug
+):
+    settings.SITE_URL = site_url
+    settings.DEBUG = debug
+    settings.ALLOWED_HOSTS = ["evil.example"]
+
+    body = blank_cards(client, count=1, HTTP_HOST="evil.example").content.decode()
+
+    assert "evil.example" not in body
+    assert (site_url or "http://127.0.0.1:8000") + "/feedback/" in body

@@ -13,7 +13,6 @@ recompute everything (after a change of k or of how figures are defined).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -459,18 +458,3 @@ def batch_response_rate(
     if used < k:
         return _("fewer than %(k)s responses") % {"k": k}
     return f"{round(100 * used / batch.size)} %" if batch.size else "—"
-
-
-def release_validators(agency_ids: Iterable[int]) -> tuple[str, dt.datetime]:
-    """ETag and Last-Modified for anything built from these agencies' releases: they change
-    when a release is stored, never with a submission or a moderation decision (PRIVACY.md
-    rule 9). Last-Modified is midnight UTC of the latest release day."""
-    rows = list(
-        AgencyRelease.objects.filter(agency_id__in=list(agency_ids))
-        .order_by("pk")
-        .values_list("pk", "released_on")
-    )
-    latest = max((day for _, day in rows), default=dt.date(2000, 1, 1))
-    tag = ",".join(str(pk) for pk, _ in rows)
-    etag = '"' + hashlib.sha256(tag.encode()).hexdigest()[:32] + '"'
-    return etag, dt.datetime.combine(latest, dt.time(0), tzinfo=dt.UTC)

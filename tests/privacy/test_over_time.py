@@ -115,3 +115,20 @@ def test_after_release_nothing_changes_and_nothing_is_learnt(client):
     assert changed(before_all, after_all) == []
     assert new_response_trust(before, after) == []
     assert len(before_all) > 20  # pages, files, the national files and five staff pages
+
+
+def test_trustville_after_release_nothing_changes(client, trustville):
+    releases_run()
+    closed = current_closed_month()
+    call = ServiceCallFactory(agency=trustville, occurred_on=closed.replace(day=20))
+    with pytest.raises(CodeIssueRefused):
+        services.codes_issue(agency=trustville, kind=CodeBatch.Kind.CALLS, service_calls=[call])
+    _batch, [(code, _none)] = services.codes_issue(
+        agency=trustville, kind=CodeBatch.Kind.BLANK, count=1
+    )
+    before, before_all = everything(client, trustville)
+    submit(code)
+    releases_run()
+    after, after_all = everything(client, trustville)
+    assert changed(before_all, after_all) == []
+    assert new_response_trust(before, after) == []

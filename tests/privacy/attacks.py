@@ -214,6 +214,7 @@ class IsolatedGroup:
     description: str
     size: int
     trust: float | None = None
+    error: float = 0.0  # how far `trust` may be off, from the rounding of the published figures
 
 
 def _figures(public: Public) -> tuple[list[dict], list[dict], list[dict]]:
@@ -414,4 +415,30 @@ def new_response_trust(before: Public, after: Public) -> list[NewResponse]:
             trust = (n + 1) * float(r["trust"]) - n * float(was["trust"])
             found.append(NewResponse(f"{address} {r['block_start']}", trust,
                                      (2 * n + 1) * ROUNDING))  # fmt: skip
+    return found
+
+
+# --- 2b. Differencing across the staff breakdowns ----------------------------------------------
+
+
+def staff_remainders(rows: list[dict[str, str]], *, k: int) -> list[IsolatedGroup]:
+    """What each breakdown of the staff results leaves over: overall n minus its shown cells.
+
+    Shown cells of a breakdown are disjoint (partitions), so what they leave out of the overall
+    figure is a group of its own; if it holds fewer than k people, the staff can work out its
+    mean trust by subtraction: (n x trust - sum of the shown cells' n x trust) / remainder.
+    """
+    overall = next((r for r in rows if r["breakdown"] == "overall"), None)
+    if overall is None or not overall.get("trust"):
+        return []
+    n, trust = int(overall["responses"]), float(overall["trust"])
+    found = []
+    for name in sorted({r["breakdown"] for r in rows} - {"overall"}):
+        cells = [r for r in rows if r["breakdown"] == name and r.get("trust")]
+        rest = n - sum(int(c["responses"]) for c in cells)
+        if 0 < rest < k:
+            total = n * trust - sum(int(c["responses"]) * float(c["trust"]) for c in cells)
+            error = 0.05 * (n + sum(int(c["responses"]) for c in cells)) / rest  # 1 decimal
+            found.append(IsolatedGroup(f"staff results: not in any shown {name}", rest,
+                                       total / rest, error))  # fmt: skip
     return found

@@ -8,7 +8,7 @@ from feedback.releases import current_closed_month, releases_rebuild, releases_r
 from surveys.disclosure import add_months
 from surveys.models import Question
 
-from .attacks import isolate_by_breakdowns, skipped_pillar_trust
+from .attacks import isolate_by_breakdowns, skipped_pillar_trust, staff_remainders
 from .conftest import K, generated_agency
 from .public import harvest
 from .weakened import People, answered_pillars_estimates, primary_suppression_only
@@ -129,3 +129,51 @@ def test_trustville_measures_weakened_and_real(client, trustville, monkeypatch):
         g.size == len(skipped) and abs(g.mean - sum(skipped) / len(skipped)) <= g.error + 0.01
         for g in found
     )
+
+
+def staff_results(agency) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    from agencies.models import Membership
+    from tests.factories import staff_user
+
+    client = Client()
+    name = f"analyst-{agency.slug}"
+    user = get_user_model().objects.filter(username=name).first()
+    client.force_login(user or staff_user(agency, Membership.Role.ANALYST, username=name))
+    body = client.get(reverse("admin:feedback_results_csv")).content.decode()
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def one_block():
+    """One monthly block: ten traffic stops, ten calls for help and one welfare check."""
+    month = add_months(current_closed_month(), -1)
+    plan = [(month, "traffic_stop", "en", 10), (month, "call_for_help", "en", 10),
+            (month, "welfare_check", "en", 1)]  # fmt: skip
+    return generated_agency(plan, slug="one-block")
+
+
+def test_staff_breakdowns_without_complementary_suppression_give_one_person_away(
+    weakened_suppression,
+):
+    agency = one_block()
+    releases_run()
+    found = staff_remainders(staff_results(agency), k=K)
+    print("one-block staff, weakened:", found)
+    [welfare] = truth_trust(agency, category="welfare_check")
+    [group] = [g for g in found if "category" in g.description]
+    assert group.size == 1 and abs(group.trust - welfare) <= group.error
+
+
+def test_the_real_staff_breakdowns_give_nobody_away(trustville):
+    agency = one_block()
+    releases_run()
+    rows = staff_results(agency)
+    assert [r for r in rows if r["breakdown"] == "overall"]
+    assert staff_remainders(rows, k=K) == []
+    assert staff_remainders(staff_results(trustville), k=K) == []

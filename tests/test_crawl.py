@@ -494,6 +494,7 @@ def url_samples(trustville: object) -> dict[str, list[str]]:
         "raw_code": [demo_code, "0000-0000-0000-0"],
         "code": list(LANGUAGES),
         "token": ["not-a-real-token"],
+        "table": ["scores", "blocks"],  # open-data tables (agencies/opendata.py: TABLE_NAMES)
     }
 
 

@@ -34,7 +34,6 @@ except ImportError:  # pragma: no cover
     RedisError = OSError  # type: ignore[misc,assignment]
 
 THANKS_SALT = "feedback.thanks"
-THANKS_MAX_AGE = 24 * 60 * 60
 UNAVAILABLE_RETRY_AFTER = 30
 REFUSAL_STATUS = {
     CodeRefused.UNKNOWN: 404,
@@ -265,8 +264,17 @@ def _survey_submit(
     return _thanks_redirect(feedback.agency_id)
 
 
+def thanks_token(agency_id: int | None) -> str:
+    """The thank-you page's token: which agency to link to, and nothing else.
+
+    Signed without a timestamp (PRIVACY.md rule 9): everyone who answers one agency's survey gets
+    the same token, so it cannot tell anyone when a response was sent.
+    """
+    return signing.Signer(salt=THANKS_SALT).sign_object({"a": agency_id})
+
+
 def _thanks_redirect(agency_id: int | None) -> HttpResponse:
-    token = signing.dumps({"a": agency_id}, salt=THANKS_SALT)
+    token = thanks_token(agency_id)
     response = redirect(f"{reverse('feedback:thanks')}?t={token}")
     response.status_code = 303
     return response
@@ -278,7 +286,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
     """Say thank you and what happens next; a refresh shows the same page, nothing more."""
     agency = None
     try:
-        data = signing.loads(request.GET.get("t", ""), salt=THANKS_SALT, max_age=THANKS_MAX_AGE)
+        data = signing.Signer(salt=THANKS_SALT).unsign_object(request.GET.get("t", ""))
     except signing.BadSignature:
         data = {}
     if isinstance(data, dict) and isinstance(data.get("a"), int):

@@ -36,7 +36,6 @@ except ImportError:  # pragma: no cover
     RedisError = OSError  # type: ignore[misc,assignment]
 
 THANKS_SALT = "feedback.thanks"
-THANKS_MAX_AGE = 24 * 60 * 60
 UNAVAILABLE_RETRY_AFTER = 30
 REFUSAL_STATUS = {
     CodeRefused.UNKNOWN: 404,
@@ -272,10 +271,19 @@ def _survey_submit(
     return _thanks_redirect(feedback.agency_id, month=feedback.interaction_month)
 
 
-def _thanks_redirect(agency_id: int | None, *, month: dt.date | None = None) -> HttpResponse:
-    # The month of the contact (which the person knows), to say when the answer first counts.
+def thanks_token(agency_id: int | None, *, month: dt.date | None = None) -> str:
+    """The thank-you page's token: the agency to link to and the month of the contact (which the
+    person knows, to say when their answer first counts), and nothing else.
+
+    Signed without a timestamp (PRIVACY.md rule 9): everyone who answers one agency's survey about
+    one month gets the same token, so it cannot tell anyone when a response was sent.
+    """
     payload = {"a": agency_id, **({"m": f"{month:%Y-%m}"} if month else {})}
-    token = signing.dumps(payload, salt=THANKS_SALT)
+    return signing.Signer(salt=THANKS_SALT).sign_object(payload)
+
+
+def _thanks_redirect(agency_id: int | None, *, month: dt.date | None = None) -> HttpResponse:
+    token = thanks_token(agency_id, month=month)
     response = redirect(f"{reverse('feedback:thanks')}?t={token}")
     response.status_code = 303
     return response
@@ -287,7 +295,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
     """Say thank you and what happens next; a refresh shows the same page, nothing more."""
     agency = None
     try:
-        data = signing.loads(request.GET.get("t", ""), salt=THANKS_SALT, max_age=THANKS_MAX_AGE)
+        data = signing.Signer(salt=THANKS_SALT).unsign_object(request.GET.get("t", ""))
     except signing.BadSignature:
         data = {}
     if isinstance(data, dict) and isinstance(data.get("a"), int):

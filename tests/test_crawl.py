@@ -27,7 +27,6 @@ import polib
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core import signing
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
@@ -532,10 +531,9 @@ def urlconf_paths(samples: dict[str, list[str]]) -> tuple[list[str], list[str]]:
 
 
 def thanks_urls(trustville: object) -> list[str]:
-    from feedback.views import THANKS_SALT
+    from feedback.views import thanks_token
 
-    token = signing.dumps({"a": trustville.pk}, salt=THANKS_SALT)
-    return [f"/feedback/thanks/?t={token}"]
+    return [f"/feedback/thanks/?t={thanks_token(trustville.pk)}"]
 
 
 @dataclass

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core import signing
 from django.urls import reverse
 
 from tests.conftest import DESKTOP, PHONE, SCREENSHOTS
@@ -205,14 +204,13 @@ def axe_problems(page: object) -> list[str]:
 def main_pages(trustville: object) -> dict[str, str]:
     """The main public pages by a short name: paths, with a fresh demo code for the survey."""
     from feedback.services_demo import feedback_code_issue_demo
-    from feedback.views import THANKS_SALT
+    from feedback.views import thanks_token
 
     pages = {name.split(":")[-1]: reverse(name) for name in MAIN_PUBLIC_PAGES}
     pages["trustville"] = trustville.get_absolute_url()
     code = feedback_code_issue_demo(agency=trustville)
     pages["survey"] = reverse("feedback:survey", kwargs={"raw_code": code})
-    token = signing.dumps({"a": trustville.pk}, salt=THANKS_SALT)
-    pages["thanks"] = f"{reverse('feedback:thanks')}?t={token}"
+    pages["thanks"] = f"{reverse('feedback:thanks')}?t={thanks_token(trustville.pk)}"
     return pages
 
 

@@ -44,7 +44,9 @@ from .services_import import import_lookups, service_calls_import
 
 log = logging.getLogger(__name__)
 
-UPLOAD_TTL = 2 * 3600
+# A dispatch export can hold callers' names and addresses in columns we never use: the upload
+# waits one hour at most, and only the mapped columns are kept once the mapping is known.
+UPLOAD_TTL = 3600
 SHOWN_ERRORS = 200
 SHOWN_SENSITIVE = 100
 
@@ -174,7 +176,15 @@ class ImportViews:
         return stored
 
     def _file(self, stored: dict) -> cad.CadFile:
-        return cad.read_file(stored["data"])
+        return stored["file"]
+
+    def _store(self, token: str, stored: dict) -> None:
+        mapping = stored.get("mapping")
+        if mapping:
+            stored["file"] = cad.keep_columns(
+                stored["file"], cad.ColumnMapping.from_json(mapping).columns.values()
+            )
+        cache.set(_key(token), stored, UPLOAD_TTL)
 
     def _render(self, request: HttpRequest, template: str, context: dict, status: int = 200):
         agency = staff_agency(request.user)
@@ -242,13 +252,13 @@ class ImportViews:
                 )
             else:
                 token = secrets.token_urlsafe(16)
-                cache.set(
-                    _key(token),
-                    {"user": request.user.pk, "name": upload.name[:120], "data": data},
-                    UPLOAD_TTL,
-                )
+                stored = {"user": request.user.pk, "name": upload.name[:120], "file": parsed}
                 remembered = cad.ColumnMapping.from_json(agency.cad_import_mapping)
-                if cad.remembered_mapping_fits(parsed.headers, remembered):
+                fits = cad.remembered_mapping_fits(parsed.headers, remembered)
+                if fits:
+                    stored["mapping"] = cad.guess_mapping(parsed.headers, remembered).as_json()
+                self._store(token, stored)
+                if fits:
                     return redirect("admin:feedback_servicecall_import_check", token=token)
                 return redirect("admin:feedback_servicecall_import_columns", token=token)
             form.add_error("file", error)
@@ -291,7 +301,7 @@ class ImportViews:
         )
         if request.method == "POST" and form.is_valid():
             stored["mapping"] = form.mapping().as_json()
-            cache.set(_key(token), stored, UPLOAD_TTL)
+            self._store(token, stored)
             return redirect("admin:feedback_servicecall_import_check", token=token)
         return self._render(
             request,

@@ -31,6 +31,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -355,10 +356,10 @@ class ImportViews:
                         "unchanged. %(sensitive)s are sensitive and will never get a card."
                     )
                     % {
-                        "created": created,
-                        "updated": updated,
-                        "unchanged": result.unchanged,
-                        "sensitive": len(result.sensitive),
+                        "created": number_format(created, force_grouping=True),
+                        "updated": number_format(updated, force_grouping=True),
+                        "unchanged": number_format(result.unchanged, force_grouping=True),
+                        "sensitive": number_format(len(result.sensitive), force_grouping=True),
                     },
                 )
                 return redirect(reverse("admin:feedback_servicecall_changelist"))

@@ -430,7 +430,7 @@ def test_twenty_thousand_row_export(client, agency, staff):
     )
     started = time.monotonic()
     preview = check(client, token)
-    assert f"{sensitive} sensitive calls" in text_of(preview)
+    assert f"{sensitive:,} sensitive calls" in text_of(preview)
     assert "…and" in text_of(preview)  # the sensitive list is cut, with the rest counted
     assert save(client, token).status_code == 302
     elapsed = time.monotonic() - started

@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -146,9 +146,14 @@ class StaffAdminSite(admin.AdminSite):
             model = ContentType.objects.get_for_id(content_type_id).model_class()
         except ContentType.DoesNotExist as error:
             raise Http404 from error
-        if model is None or not scope_queryset(
-            model._default_manager.filter(pk=object_id), request
-        ):
+        try:
+            found = (
+                model is not None
+                and scope_queryset(model._default_manager.filter(pk=object_id), request).exists()
+            )
+        except (ValueError, TypeError, ValidationError) as error:  # an id of the wrong type
+            raise Http404 from error
+        if not found:
             raise Http404
         return contenttype_views.shortcut(request, content_type_id, object_id)
 

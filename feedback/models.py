@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from agencies.localized import Localized, localized
 from agencies.models import Agency, District, Officer
 from surveys.models import Question, Survey
 
@@ -289,6 +290,12 @@ class PublicResponse(models.Model):
         Feedback, on_delete=models.CASCADE, related_name="public_response"
     )
     body = models.TextField(_("response"), max_length=4000)
+    body_es = models.TextField(
+        _("response (Spanish)"),
+        max_length=4000,
+        blank=True,
+        help_text=_("Shown on Spanish pages. Left empty, they show the English text, marked."),
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -300,6 +307,9 @@ class PublicResponse(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+    def localized_body(self) -> Localized:
+        return localized(self.body, self.body_es)
 
 
 class Measure(models.TextChoices):
@@ -502,3 +512,12 @@ class AgencyRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} through {self.closed_through:%Y-%m}"
+
+
+class PrivateComment(Feedback):
+    """A comment its author kept private: read by the agency's reviewers, never published."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("private comment")
+        verbose_name_plural = _("private comments")

@@ -135,12 +135,8 @@ def _survey_context(contact: Contact, form: SurveyForm, token: str) -> dict:
 
 
 def _count_lookup(request: HttpRequest, digest: str) -> ratelimit.Limited | None:
-    """Count a code attempt per client and per code. If the cache is down, lookups go on
-    uncounted (65-bit codes cannot be guessed in an outage); submissions are refused instead."""
-    try:
-        return ratelimit.hit(request, client=ratelimit.client_key(request), code=digest)
-    except ratelimit.LimiterUnavailable:
-        return None
+    """Count a code attempt per client and per code (per process while the cache is down)."""
+    return ratelimit.lookup_hit(request, digest)
 
 
 @private_page
@@ -164,6 +160,8 @@ def survey(request: HttpRequest, raw_code: str) -> HttpResponse:
     questions = current.questions.order_by("order")
     switch_to = _language_asked(request)
     if switch_to:  # the answers come back as the form's starting values: nothing is judged yet
+        translation.activate(switch_to)  # before the form: it reads each question's text now
+        request.LANGUAGE_CODE = switch_to
         form = SurveyForm(initial=kept_answers(request.POST), questions=questions, digest=digest)
     else:
         form = SurveyForm(request.POST or None, questions=questions, digest=digest)
@@ -189,9 +187,7 @@ def _language_asked(request: HttpRequest) -> str | None:
 
 
 def _survey_in_language(request: HttpRequest, language: str, context: dict) -> HttpResponse:
-    """Show the same survey, with every answer kept, in the language asked for."""
-    translation.activate(language)
-    request.LANGUAGE_CODE = language
+    """Show the same survey, with every answer kept, in the language asked for (active now)."""
     response = render(request, "feedback/survey.html", context)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
@@ -253,6 +249,7 @@ def _survey_submit(
             comment=form.cleaned_data["comment"],
             publish_consent=form.publish_consent(),
             demographics=form.demographics(),
+            kudos=form.cleaned_data.get("kudos", ""),
             language=(get_language() or "en")[:2],
             contact=context["contact"],
         )

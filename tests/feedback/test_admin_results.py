@@ -84,6 +84,8 @@ def test_results_show_no_comment_and_no_kudos_picked_by_scores(client, agency):
 
     body = client.get(RESULTS).content.decode()
 
+    # Thanks are the respondents' own messages to officers (feedback.Kudos), not a list of
+    # published comments whose authors scored high.
     assert "Thank you for the patience" not in body
     assert "Nobody listened at all" not in body
     assert "Kudos" not in body

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agencies', '0002_agency_sensitive_kinds_and_import_mapping'),
+        ('agencies', '0003_spanish_agency_content'),
     ]
 
     operations = [

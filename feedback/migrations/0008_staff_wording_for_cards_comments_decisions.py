@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0005_frozen_release_blocks'),
+        ('feedback', '0007_public_response_in_spanish'),
     ]
 
     operations = [

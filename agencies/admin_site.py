@@ -226,6 +226,20 @@ TASKS = (
         "!feedback.change_feedback feedback.view_feedback",
     ),
     (
+        _("Private comments"),
+        _("Comments meant for your agency only, never published."),
+        "admin:feedback_privatecomment_changelist",
+        "",
+        "feedback.view_feedback",
+    ),
+    (
+        _("Thanks to officers"),
+        _("Thank-you messages residents chose to send to the officers of their call."),
+        "admin:feedback_kudos_changelist",
+        "",
+        "feedback.view_feedback",
+    ),
+    (
         _("Import calls"),
         _("Upload the calls from your dispatch (CAD) export."),
         "admin:feedback_servicecall_import",

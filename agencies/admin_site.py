@@ -7,6 +7,7 @@ is this site everywhere.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import update_wrapper
 
@@ -84,7 +85,7 @@ class StaffAdminSite(admin.AdminSite):
             )
         super().register(model_or_iterable, admin_class, **options)
 
-    def admin_view(self, view, cacheable: bool = False):
+    def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Callable:
         """Every staff page: a signed-in member whose role cannot see it gets a page that says so.
 
         Not the public 403: they are in the right place with the wrong role, and need to know

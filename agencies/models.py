@@ -6,6 +6,8 @@ name them and internal, k-suppressed aggregates can be built; no page shows one 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -13,6 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .localized import Localized, localized
+
+if TYPE_CHECKING:
+    from .sensitive import SensitiveMatcher
 
 US_STATE = RegexValidator(r"^[A-Z]{2}$", _("Use the two-letter state code, e.g. CA."))
 ORI_CODE = RegexValidator(r"^[A-Z]{2}[A-Z0-9]{7}$", _("An ORI is 9 characters, e.g. CA0194200."))
@@ -107,7 +112,7 @@ class Agency(models.Model):
         except InvalidRule as error:
             raise ValidationError({"sensitive_call_types": str(error)}) from error
 
-    def sensitive_matcher(self):  # noqa: ANN201 - agencies.sensitive.SensitiveMatcher
+    def sensitive_matcher(self) -> SensitiveMatcher:
         """The national kinds plus this agency's lines, compiled once per instance."""
         from .sensitive import build_matcher
 

@@ -273,7 +273,9 @@ def parse_agency_lines(text: str) -> SensitiveKind:
     )
 
 
-def build_matcher(agency_lines: str = "", kinds: Iterable[SensitiveKind] = NATIONAL_KINDS):
+def build_matcher(
+    agency_lines: str = "", kinds: Iterable[SensitiveKind] = NATIONAL_KINDS
+) -> SensitiveMatcher:
     """The national kinds plus the agency's lines (invalid lines are skipped, never fatal)."""
     matcher = SensitiveMatcher()
     for kind in kinds:

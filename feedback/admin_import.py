@@ -187,7 +187,9 @@ class ImportViews:
             )
         cache.set(_key(token), stored, UPLOAD_TTL)
 
-    def _render(self, request: HttpRequest, template: str, context: dict, status: int = 200):
+    def _render(
+        self, request: HttpRequest, template: str, context: dict, status: int = 200
+    ) -> TemplateResponse:
         agency = staff_agency(request.user)
         return TemplateResponse(
             request,
@@ -362,7 +364,10 @@ class ImportViews:
                         "sensitive": number_format(len(result.sensitive), force_grouping=True),
                     },
                 )
-                return redirect(reverse("admin:feedback_servicecall_changelist"))
+                # The calls that may get a card, ready for "Print feedback cards".
+                return redirect(
+                    reverse("admin:feedback_servicecall_changelist") + "?sensitive__exact=0"
+                )
         except cad.CadFileError as refusal:
             messages.error(request, str(refusal))
             return redirect("admin:feedback_servicecall_import")

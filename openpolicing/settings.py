@@ -50,7 +50,9 @@ CSRF_FAILURE_VIEW = "agencies.site_views.csrf_failure"  # friendly, translated 4
 # 0 means the client address is REMOTE_ADDR and any X-Forwarded-For header is ignored.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Unset on a laptop: cards follow the address the server is reached at, in DEBUG only
+# (agencies/siteurl.py); production prints exactly this.
+SITE_URL = env.str("SITE_URL", default="")
 
 INSTALLED_APPS = [
     "agencies.admin_apps.StaffAdminConfig",  # django.contrib.admin with the staff site

@@ -11,3 +11,14 @@ SITE_PAGES = [
     "site:subscribe",
     "site:demo",
 ]
+
+# The pages a resident meets first, without URL parameters (the layout test adds the demo agency's
+# page, the survey with a fresh demo code and the thank-you page, which need values).
+MAIN_PUBLIC_PAGES = [
+    "home",
+    "agencies:directory",
+    "agencies:methodology",
+    "feedback:entry",
+    "feedback:anonymity",
+    "site:demo",
+]

@@ -131,6 +131,38 @@ ENGLISH_ONLY = frozenset(
     ]
 )
 
+# Spanish function words that are not English: text with one is Spanish, whichever page shows it
+# (a resident's comment written in Spanish is the same on the English page).
+SPANISH_ONLY = frozenset(
+    [
+        "el",
+        "la",
+        "los",
+        "las",
+        "del",
+        "que",
+        "con",
+        "por",
+        "para",
+        "una",
+        "es",
+        "lo",
+        "se",
+        "su",
+        "sus",
+        "al",
+        "como",
+        "pero",
+        "muy",
+        "fue",
+        "está",
+        "nos",
+        "le",
+        "les",
+        "mi",
+        "y",
+    ]
+)
 TEMPLATE_SYNTAX = re.compile(r"\{#|#\}|\{%|%\}|\{\{|\}\}")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdifr]|%[sdif]|\{\w*\}")
 
@@ -314,9 +346,8 @@ def raw_template_syntax(page: Page) -> list[str]:
 
 @dataclass(frozen=True)
 class Catalogue:
-    phrases: tuple[
-        tuple[str, re.Pattern[str]], ...
-    ]  # English fragments that a translation replaces
+    phrases: tuple[tuple[str, re.Pattern[str]], ...]  # English fragments a translation replaces
+    spanish: frozenset[str] = frozenset()  # every word of the translations, lower case
 
     @classmethod
     def load(cls, path: Path = CATALOGUE) -> Catalogue:
@@ -351,7 +382,26 @@ class Catalogue:
                         continue  # a short word, or one Spanish uses too ("Total", "Email")
                     pattern = re.compile(rf"(?<![\w-]){re.escape(fragment)}(?![\w-])")
                     phrases[fragment] = pattern
-        return cls(tuple(sorted(phrases.items())))
+        return cls(tuple(sorted(phrases.items())), frozenset(w.lower() for w in spanish_words))
+
+    def same_as_english(self, spanish: Page, english: Page) -> list[str]:
+        """Text a page shows identically in English and in Spanish, with a lower-case word that no
+        translation uses: a string missing from the catalogue ("Months covered"), or an unmarked one.
+
+        Names ("Trustville Police Department", "KS") and numbers are the same in both and have no
+        such word.
+        """
+        english_blocks = set(english.text("en"))
+        problems = []
+        for text in dict.fromkeys(spanish.text("es")):
+            if text not in english_blocks:
+                continue
+            words = set(re.findall(r"\b[a-z]{3,}\b", _without_allowed(text))) - self.spanish
+            if words and not set(re.findall(r"\w+", text.lower())) & SPANISH_ONLY:
+                problems.append(
+                    f"same in English and Spanish ({', '.join(sorted(words)[:4])}): {text[:160]!r}"
+                )
+        return problems
 
     def untranslated(self, page: Page, language: str = "es") -> list[str]:
         """Catalogue English shown verbatim in the page's `language` text, one problem a block.
@@ -500,6 +550,7 @@ class Crawl:
 
     def run(self, start: list[str], required: set[str]) -> None:
         client = self.client()
+        english = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
         queue = list(dict.fromkeys(start))
         links: dict[str, str] = {}  # target -> first page linking to it
         while queue:
@@ -513,22 +564,71 @@ class Crawl:
             self.seen[current] = response.status_code
             if current in required and response.status_code >= 500 and not expected_error(current):
                 self.problems.append(f"{current}: answered {response.status_code}")
-            if "text/html" not in response.get("Content-Type", ""):
-                continue
-            page = parse(response.content.decode(), self.language)
-            self.pages[current] = page
-            self.check_page(current, page)
-            for ref in page.links:
-                target = internal(ref, current)
-                if target is None or target.startswith(PRIVATE_PREFIXES):
-                    continue
-                self.check_fragment(ref, current, page)
-                if urldefrag(target).url == current:
-                    continue  # "#main" and other links within the page: checked as fragments
-                links.setdefault(urldefrag(target).url, current)
-                if urldefrag(target).url not in self.seen and not self.skip(target):
-                    queue.append(urldefrag(target).url)
+            queue += self.take(current, current, response, links)
+            if self.language == "es" and current in self.pages:
+                self.compare_with_english(current, english)
+        self.post_forms(links)
         self.check_links(links)
+
+    def take(self, where: str, path: str, response: object, links: dict[str, str]) -> list[str]:
+        """Check an HTML response; record its same-site links; return those to visit."""
+        if "text/html" not in response.get("Content-Type", ""):
+            return []
+        page = parse(response.content.decode(), self.language)
+        self.pages[where] = page
+        self.check_page(where, page)
+        new = []
+        for ref in page.links:
+            target = internal(ref, path)
+            if target is None or target.startswith(PRIVATE_PREFIXES):
+                continue
+            self.check_fragment(ref, path, page)
+            target = urldefrag(target).url
+            if target == path:
+                continue  # "#main" and other links within the page: checked as fragments
+            links.setdefault(target, where)
+            if target not in self.seen and not self.skip(target):
+                new.append(target)
+        return new
+
+    def compare_with_english(self, path: str, english: Client) -> None:
+        response = english.get(path)
+        if "text/html" in response.get("Content-Type", ""):
+            found = self.catalogue.same_as_english(
+                self.pages[path], parse(response.content.decode(), "en")
+            )
+            self.problems.extend(f"{path}: {problem}" for problem in found)
+
+    def post_forms(self, links: dict[str, str]) -> None:
+        """Each same-site POST form, sent empty: its error page is checked like any page, and a
+        form sent without its CSRF token gets the friendly 403 page, checked too."""
+        actions = sorted(
+            {
+                urlsplit(internal(action, path) or path).path
+                for path, page in list(self.pages.items())
+                if not path.startswith("POST ")
+                for method, action in page.actions
+                if method == "post"
+            }
+            - {"/i18n/setlang/"}
+        )
+        client = self.client()
+        for action in actions:
+            if action.startswith(PRIVATE_PREFIXES):
+                continue
+            response = client.post(action, {})
+            if response.status_code >= 500:
+                self.problems.append(f"POST {action}: answered {response.status_code}")
+            self.take(f"POST {action}", action, response, links)
+        if actions:
+            strict = Client(
+                enforce_csrf_checks=True,
+                HTTP_ACCEPT_LANGUAGE=self.language,
+                raise_request_exception=False,
+            )
+            response = strict.post(actions[0], {})
+            self.seen[f"POST {actions[0]} (no CSRF token)"] = response.status_code
+            self.take(f"POST {actions[0]} (no CSRF token)", actions[0], response, links)
 
     @staticmethod
     def skip(target: str) -> bool:
@@ -604,6 +704,7 @@ def test_crawl_every_public_page(
 
     must_reach = {reverse(name) for name in SITE_PAGES} | {trustville.get_absolute_url()}
     assert must_reach <= set(crawl.pages), must_reach - set(crawl.pages)
+    assert any(path.startswith("POST ") for path in crawl.pages), "no form was sent"
     statuses = set(crawl.seen.values())
     assert {200, 400, 403, 404, 429, 500, 503} <= statuses, statuses
     assert crawl.problems == [], report(crawl.problems)
@@ -682,6 +783,19 @@ def test_catalogue_english_on_a_spanish_page_is_caught(defect: str, caught: str)
     found = CRAFTED.untranslated(page) + english_sentences(page)
     assert found, defect
     assert any(caught in problem for problem in found)
+
+
+def test_text_missing_from_the_catalogue_is_caught_by_comparing_with_english() -> None:
+    shared = (
+        "<th>Months covered</th><p>Trustville Police Department</p>"
+        "<blockquote>El agente me escuchó con paciencia.</blockquote>"
+    )
+    english = parse(f'<html lang="en"><body><h1>How people rate</h1>{shared}</body></html>', "en")
+    spanish = parse(SPANISH_PAGE.replace("</main>", shared + "</main>"), "es")
+    found = CRAFTED.same_as_english(spanish, english)
+    assert len(found) == 1 and "Months covered" in found[0], found
+    translated = parse(SPANISH_PAGE.replace("</main>", "<th>Meses cubiertos</th></main>"), "es")
+    assert CRAFTED.same_as_english(translated, english) == []
 
 
 def test_english_words_shared_with_spanish_are_not_flagged() -> None:

@@ -26,8 +26,8 @@ class Command(BaseCommand):
             self.stdout.write("Loaded the Trustville demo agency.")
         # The sample comments reach the moderation queue as one daily batch (feedback.moderation).
         call_command("release_comments", verbosity=0, stdout=io.StringIO())
-        # The figures come from stored releases, derived from the fixture's responses.
-        call_command("release_blocks", verbosity=0, stdout=io.StringIO())
+        # Figures come from stored releases, derived from the fixture's responses (idempotent).
+        call_command("release_blocks", stdout=io.StringIO())
         agency = Agency.objects.get(slug="trustville")
         logins = demo_logins_restore(agency=agency)
         _, issued = codes_issue(agency=agency, kind=CodeBatch.Kind.DEMO, count=codes)

@@ -27,15 +27,15 @@ import polib
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.core import signing
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, path, resolve
 
 from tests.agencies import error_urls
 from tests.glossary import glossary_problems
 from tests.site_pages import SITE_PAGES
+from tests.site_walk import thanks_url_after_submitting
 
 
 def unavailable(request: HttpRequest) -> HttpResponse:
@@ -530,11 +530,15 @@ def urlconf_paths(samples: dict[str, list[str]]) -> tuple[list[str], list[str]]:
     return paths, unknown
 
 
-def thanks_urls(trustville: object) -> list[str]:
-    from feedback.views import THANKS_SALT
+def thanks_urls(trustville: object, language: str) -> list[str]:
+    """The thank-you page as a resident reaches it: after answering a fresh demo code's survey."""
+    from feedback.services_demo import feedback_code_issue_demo
 
-    token = signing.dumps({"a": trustville.pk}, salt=THANKS_SALT)
-    return [f"/feedback/thanks/?t={token}"]
+    code = feedback_code_issue_demo(agency=trustville)
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    # A test cannot solve a captcha (it has its own tests); the pages crawled keep the real one.
+    with override_settings(CAPTCHA_BACKEND="none", FEEDBACK_MIN_SECONDS=0):
+        return [thanks_url_after_submitting(client, f"/f/{code}")]
 
 
 @dataclass
@@ -696,7 +700,7 @@ def test_crawl_every_public_page(
     samples = url_samples(trustville)
     paths, unknown = urlconf_paths(samples)
     assert unknown == [], f"give these URL parameters sample values in url_samples(): {unknown}"
-    start = ["/", *paths, *thanks_urls(trustville), "/no-such-page/"]
+    start = ["/", *paths, *thanks_urls(trustville, language), "/no-such-page/"]
     crawl = Crawl(language, catalogue())
     crawl.run(start, required=set(start))
     # The crawl reached the pages it must: every site page, Trustville and every error page.
@@ -705,6 +709,7 @@ def test_crawl_every_public_page(
     must_reach = {reverse(name) for name in SITE_PAGES} | {trustville.get_absolute_url()}
     assert must_reach <= set(crawl.pages), must_reach - set(crawl.pages)
     assert any(path.startswith("POST ") for path in crawl.pages), "no form was sent"
+    assert any(path.startswith("/feedback/thanks/?t=") for path in crawl.pages), "no thank-you page"
     statuses = set(crawl.seen.values())
     assert {200, 400, 403, 404, 429, 500, 503} <= statuses, statuses
     assert crawl.problems == [], report(crawl.problems)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -22,9 +25,17 @@ from .models import (
     Policy,
     Subscriber,
 )
+from .roles import is_agency_staff
 from .scoping import AgencyScopedAdmin
 from .sensitive import NATIONAL_KINDS
 from .services import InterestNotApprovable, agency_interest_approve
+from .services_colleagues import (
+    ColleagueRefused,
+    colleague_invite,
+    colleague_remove,
+    colleague_role_change,
+)
+from .siteurl import public_base_url
 
 
 class PublicDataAdmin(AgencyScopedAdmin):
@@ -157,21 +168,140 @@ class MembershipForm(forms.ModelForm):
         return user
 
 
+class ColleagueRoleForm(forms.ModelForm):
+    """What an agency admin may change about a colleague: the role, nothing else."""
+
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[("", "—"), *Membership.Role.choices],
+        help_text=_(
+            "Moderator: comments, cards and calls. Analyst: results. Agency admin: the agency's "
+            "profile, officers, districts and colleagues."
+        ),
+    )
+
+
 @admin.register(Membership)
 class MembershipAdmin(AgencyScopedAdmin):
+    """Colleagues. Agency admins invite, change roles and remove through services_colleagues."""
+
     form = MembershipForm
-    list_display = ["user", "agency", "role", "created_at"]
+    change_list_template = "admin/agencies/membership/change_list.html"
+    list_display = ["colleague", "email", "role", "agency", "created_at"]
+    list_display_links = ["colleague"]
     list_select_related = ["user", "agency"]
     list_filter = ["role", "agency"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
     staff_readonly_fields = ("user",)
 
+    @admin.display(description=_("colleague"), ordering="user__last_name")
+    def colleague(self, obj: Membership) -> str:
+        return obj.user.get_full_name() or obj.user.get_username()
+
+    @admin.display(description=_("e-mail"), ordering="user__email")
+    def email(self, obj: Membership) -> str:
+        return obj.user.email
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if is_agency_staff(request.user):
+            kwargs["form"] = ColleagueRoleForm
+            kwargs["fields"] = ["role"]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if is_agency_staff(request.user):
+            return ["user", "role"]
+        return super().get_fields(request, obj)
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None):
+        if not is_agency_staff(request.user):
+            return super().add_view(request, form_url, extra_context)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = InviteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                membership = colleague_invite(
+                    by=request.user, base_url=public_base_url(request), **form.cleaned_data
+                )
+            except ColleagueRefused as refusal:
+                form.add_error("email", str(refusal))
+            else:
+                self.message_user(
+                    request,
+                    _("Invitation sent to %(email)s, as %(role)s.")
+                    % {"email": membership.user.email, "role": membership.get_role_display()},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:agencies_membership_changelist")
+        return TemplateResponse(
+            request,
+            "admin/agencies/membership/invite.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Invite a colleague"),
+                "form": form,
+            },
+        )
+
     def save_model(self, request, obj, form, change) -> None:
+        if is_agency_staff(request.user):
+            try:
+                colleague_role_change(by=request.user, membership=obj, role=obj.role)
+            except ColleagueRefused as refusal:
+                raise PermissionDenied(str(refusal)) from refusal
+            return
         super().save_model(request, obj, form, change)
         if not obj.user.is_staff:
             obj.user.is_staff = True
             obj.user.save(update_fields=["is_staff"])
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except PermissionDenied as refusal:
+            if not str(refusal) or not is_agency_staff(request.user):
+                raise
+            self.message_user(request, str(refusal), messages.ERROR)
+            return redirect(request.path)
+
+    def delete_model(self, request, obj) -> None:
+        if is_agency_staff(request.user):
+            colleague_remove(by=request.user, membership=obj)
+            return
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        if is_agency_staff(request.user):
+            for membership in queryset:
+                colleague_remove(by=request.user, membership=membership)
+            return
+        super().delete_queryset(request, queryset)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ColleagueRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return redirect("admin:agencies_membership_changelist")
+
+    def response_action(self, request, queryset):
+        try:
+            return super().response_action(request, queryset)
+        except ColleagueRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return redirect("admin:agencies_membership_changelist")
 
 
 @admin.register(AgencyInterest)

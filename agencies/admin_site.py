@@ -7,24 +7,28 @@ is this site everywhere.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
+from functools import update_wrapper
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .models import Membership
 from .qr import qr_drawing
-from .roles import staff_agency
+from .roles import staff_agency, staff_membership
 from .scoping import AgencyScopedAdmin, scope_queryset
 
 
@@ -80,6 +84,43 @@ class StaffAdminSite(admin.AdminSite):
             )
         super().register(model_or_iterable, admin_class, **options)
 
+    def admin_view(self, view, cacheable: bool = False):
+        """Every staff page: a signed-in member whose role cannot see it gets a page that says so.
+
+        Not the public 403: they are in the right place with the wrong role, and need to know
+        whom to ask and where their own tasks are.
+        """
+
+        def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except PermissionDenied:
+                if not self.has_permission(request):
+                    raise
+                return self.role_refused(request)
+
+        return super().admin_view(update_wrapper(guarded, view), cacheable)
+
+    def role_refused(self, request: HttpRequest) -> HttpResponse:
+        membership = staff_membership(request.user)
+        return TemplateResponse(
+            request,
+            "admin/role_refused.html",
+            {
+                **self.each_context(request),
+                "title": _("Your role cannot see this page"),
+                "membership": membership,
+                "admins": (
+                    Membership.objects.filter(
+                        agency=membership.agency, role=Membership.Role.ADMIN
+                    ).select_related("user")
+                    if membership
+                    else ()
+                ),
+            },
+            status=403,
+        )
+
     def has_permission(self, request: HttpRequest) -> bool:
         """Staff with an enrolled device must have passed it at login (django-otp)."""
         if not super().has_permission(request):
@@ -105,9 +146,14 @@ class StaffAdminSite(admin.AdminSite):
             model = ContentType.objects.get_for_id(content_type_id).model_class()
         except ContentType.DoesNotExist as error:
             raise Http404 from error
-        if model is None or not scope_queryset(
-            model._default_manager.filter(pk=object_id), request
-        ):
+        try:
+            found = (
+                model is not None
+                and scope_queryset(model._default_manager.filter(pk=object_id), request).exists()
+            )
+        except (ValueError, TypeError, ValidationError) as error:  # an id of the wrong type
+            raise Http404 from error
+        if not found:
             raise Http404
         return contenttype_views.shortcut(request, content_type_id, object_id)
 
@@ -152,4 +198,102 @@ class StaffAdminSite(admin.AdminSite):
     def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)
         context["staff_agency"] = staff_agency(request.user)
+        context["staff_tasks"] = staff_tasks(request)
         return context
+
+
+@dataclass(frozen=True)
+class Task:
+    label: str
+    url: str
+    description: str
+
+
+# (label, description, URL name, query string or args, permission): in the order a role meets them.
+TASKS = (
+    (
+        _("Comments to review"),
+        _("Read new comments, remove personal details, publish or withhold, answer publicly."),
+        "admin:feedback_feedback_changelist",
+        "?state=pending",
+        "feedback.change_feedback",
+    ),
+    (
+        _("Comments"),
+        _("Every comment and decision, for oversight."),
+        "admin:feedback_feedback_changelist",
+        "?state=pending",
+        "!feedback.change_feedback feedback.view_feedback",
+    ),
+    (
+        _("Import calls"),
+        _("Upload the calls from your dispatch (CAD) export."),
+        "admin:feedback_servicecall_import",
+        "",
+        "feedback.add_servicecall",
+    ),
+    (
+        _("Print feedback cards"),
+        _("One card per call: pick the calls. Sensitive calls never get one."),
+        "admin:feedback_servicecall_changelist",
+        "?sensitive__exact=0",
+        "feedback.generate_codes",
+    ),
+    (
+        _("Print blank cards"),
+        _("Cards to hand out at the front desk or an event."),
+        "admin:feedback_codebatch_add",
+        "",
+        "feedback.generate_codes",
+    ),
+    (
+        _("Results"),
+        _("Scores from released months, the same as your public page, with breakdowns."),
+        "admin:feedback_results",
+        "",
+        "feedback.view_results",
+    ),
+    (
+        _("Printed cards and response rates"),
+        _("Each printing and how many of its cards were used."),
+        "admin:feedback_codebatch_changelist",
+        "",
+        "feedback.view_codebatch",
+    ),
+    (
+        _("Colleagues"),
+        _("Invite colleagues, change their role, remove them."),
+        "admin:agencies_membership_changelist",
+        "",
+        "agencies.change_membership",
+    ),
+    (
+        _("Agency profile and sensitive call types"),
+        _("What your public page says, and the calls that never get a card."),
+        "admin:agencies_agency_change",
+        "agency",
+        "agencies.change_agency",
+    ),
+)
+
+
+def staff_tasks(request: HttpRequest) -> list[Task]:
+    """The tasks the signed-in staff member's role allows, with their addresses."""
+    user = getattr(request, "user", None)
+    agency = staff_agency(user)
+    if agency is None:
+        return []
+    tasks = []
+    for label, description, name, extra, perms in TASKS:
+        allowed = all(
+            not user.has_perm(p[1:]) if p.startswith("!") else user.has_perm(p)
+            for p in perms.split()
+        )
+        if not allowed:
+            continue
+        try:
+            url = reverse(name, args=[agency.pk]) if extra == "agency" else reverse(name) + extra
+        except NoReverseMatch:
+            continue
+        tasks.append(Task(str(label), url, str(description)))
+    return tasks

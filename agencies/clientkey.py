@@ -108,8 +108,36 @@ def seconds_until_allowed(
     rate: str,
     key: Callable[[str, HttpRequest], str] = client_key,
 ) -> int | None:
-    """Count one attempt; return how long to wait when over the limit, else None."""
-    usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
+    """Count one attempt; return how long to wait when over the limit, else None.
+
+    Raises LimiterUnavailable when the shared cache cannot be reached: callers answer 503 (the
+    form kept), never a 500 and never an uncounted pass.
+    """
+    try:
+        usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
+    except (RedisError, OSError) as exc:
+        raise LimiterUnavailable from exc
     if usage is None or not usage["should_limit"]:
         return None
     return max(int(usage["time_left"]), 1)
+
+
+# Used only while the shared cache (and so today's secret) is unreachable; dies with the process.
+_PROCESS_SECRET = secrets.token_bytes(32)
+
+
+def address_pseudonym(request: HttpRequest) -> str:
+    """AXES_CLIENT_IP_CALLABLE: a daily pseudonym of the client address, shaped as an IPv6 address.
+
+    Staff sign-in records (axes' AccessAttempt, AccessLog) keep HMAC(daily secret, address), the
+    same key as the public rate limits, cut to 120 bits inside fd00::/8 (unique-local addresses,
+    never a real client's), so axes' per-address lockout still works within the day and its
+    column type still fits. Once the day's secret expires from the cache (26 h), no stored value
+    can be matched to an address. With the cache down, a per-process secret is used instead.
+    """
+    try:
+        secret = daily_secret()
+    except LimiterUnavailable:
+        secret = _PROCESS_SECRET
+    digest = hmac.new(secret, b"staff:" + client_address(request).encode(), hashlib.sha256).digest()
+    return str(ipaddress.IPv6Address(b"\xfd" + digest[:15]))

@@ -12,6 +12,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .localized import Localized, localized
+
 US_STATE = RegexValidator(r"^[A-Z]{2}$", _("Use the two-letter state code, e.g. CA."))
 ORI_CODE = RegexValidator(r"^[A-Z]{2}[A-Z0-9]{7}$", _("An ORI is 9 characters, e.g. CA0194200."))
 
@@ -46,6 +48,11 @@ class Agency(models.Model):
     timezone = models.CharField(_("time zone"), max_length=64, default="America/New_York")
     website = models.URLField(_("website"), blank=True)
     welcome_message = models.TextField(_("leader's welcome message"), blank=True)
+    welcome_message_es = models.TextField(
+        _("leader's welcome message (Spanish)"),
+        blank=True,
+        help_text=_("Shown on Spanish pages. Left empty, they show the English text, marked."),
+    )
     welcome_by = models.CharField(_("welcome signed by"), max_length=200, blank=True)
     # --- sensitive kinds of call (agencies/sensitive.py) ---
     sensitive_call_types = models.TextField(
@@ -84,6 +91,9 @@ class Agency(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("agencies:detail", kwargs={"slug": self.slug})
+
+    def localized_welcome(self) -> Localized:
+        return localized(self.welcome_message, self.welcome_message_es)
 
     # --- sensitive kinds of call (agencies/sensitive.py) ---
     def clean(self) -> None:
@@ -140,9 +150,16 @@ class Policy(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="policies")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
+    title_es = models.CharField(
+        _("title (Spanish)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown on Spanish pages. Left empty, they show the English text, marked."),
+    )
     url = models.URLField(_("link"), blank=True)
     adopted_on = models.DateField(_("adopted"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    summary_es = models.TextField(_("summary (Spanish)"), blank=True)
 
     class Meta:
         verbose_name = _("policy")
@@ -151,6 +168,12 @@ class Policy(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def localized_title(self) -> Localized:
+        return localized(self.title, self.title_es)
+
+    def localized_summary(self) -> Localized:
+        return localized(self.summary, self.summary_es)
 
 
 class Accreditation(models.Model):
@@ -208,8 +231,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
+        verbose_name = _("colleague")
+        verbose_name_plural = _("colleagues")
         ordering = ["agency", "role"]
 
     def __str__(self) -> str:

@@ -130,7 +130,13 @@ def _comments_page(agency: Agency, number: int, *, published: int) -> Page:
         Feedback.objects.comments_published()
         .filter(agency=agency)
         .select_related("public_response")
-        .only("published_text", "published_on", "public_response__body")
+        .only(
+            "published_text",
+            "published_on",
+            "language",
+            "public_response__body",
+            "public_response__body_es",
+        )
         .order_by("-published_on", "-id")  # the feedback_published_comments index
     )
     try:

@@ -19,7 +19,7 @@ from django.db.models import QuerySet, Sum
 from feedback.models import AnswerRollup, ScoreRollup
 from surveys.scoring import Estimate
 
-from .figures import TRUST, AnswerRow, ScoreRow, headline_trust, headline_trust_values
+from .figures import TRUST, AnswerRow, ScoreRow, headline_trust_values
 from .models import Agency
 
 NATIONAL_CACHE_SECONDS = 600
@@ -97,10 +97,27 @@ def _trust_by_agency(agencies: Iterable[int], closed: dt.date) -> dict[int, list
 
 
 def trust_for(agency_ids: Iterable[int], closed: dt.date) -> dict[int, Estimate | None]:
-    """Headline trust estimate (or None) of each listed agency: one query."""
+    """Headline trust estimate (or None) of each listed agency, from its latest stored release
+    (the same figure as its Agency Page): one query. `closed` is kept for callers; the release
+    says which months it covers."""
+    from feedback.models import AgencyRelease
+
+    from .figures import estimate_of
+
     agency_ids = list(agency_ids)
-    rows = _trust_by_agency(agency_ids, closed)
-    return {a: headline_trust(rows.get(a, []), k=k_min(), closed=closed) for a in agency_ids}
+    out: dict[int, Estimate | None] = dict.fromkeys(agency_ids)
+    latest = (
+        AgencyRelease.objects.filter(agency_id__in=agency_ids)
+        .order_by("agency_id", "-closed_through")
+        .values_list("agency_id", "figures")
+    )
+    seen: set[int] = set()
+    for agency_id, figures in latest:
+        if agency_id in seen:
+            continue
+        seen.add(agency_id)
+        out[agency_id] = estimate_of(figures.get("headline", {}).get("measures", {}).get("trust"))
+    return out
 
 
 def national_trust(closed: dt.date, *, demo: bool = False) -> dict[int, float]:

@@ -36,7 +36,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _crud("agencies.policy", *ALL)
         | _crud("agencies.accreditation", *ALL)
         | _crud("agencies.officer", *ALL)
-        | _crud("agencies.membership", "view", "change", "delete")
+        | _crud("agencies.membership", *ALL)
         | _crud("feedback.servicecall", "view", "add", "change")
         | _crud("feedback.codebatch", "view")
         | _crud("feedback.feedback", "view")

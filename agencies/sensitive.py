@@ -5,7 +5,7 @@ feedback code: asking the person for "feedback on your recent contact" can put t
 hurt them. Dispatch systems name the same kind of call in many ways ("DV - in progress",
 "DOMESTIC/FAMILY", "10-16", "Violencia doméstica"), so a kind is matched, case-insensitively, by
 any of: a keyword (whole words; a trailing `*` matches any ending), a regular expression, or an
-exact dispatch (CAD) code. Over-matching is the safe mistake: a call wrongly held back only loses
+exact dispatch (CAD) code; accents are ignored. Over-matching is the safe mistake: a call wrongly held back only loses
 a card; a call wrongly carded can reach a victim.
 
 No ORM here: `Agency.sensitive_matcher()` builds a matcher from the national list plus the lines
@@ -20,6 +20,7 @@ the agency added (`Agency.sensitive_call_types`), one rule per line:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -54,7 +55,6 @@ NATIONAL_KINDS: tuple[SensitiveKind, ...] = (
             "spousal",
             "partner abuse",
             "violencia doméstica",
-            "violencia domestica",
             "violencia familiar",
         ),
         cad_codes=("DV", "DOM", "10-16", "273.5", "415D"),
@@ -71,10 +71,8 @@ NATIONAL_KINDS: tuple[SensitiveKind, ...] = (
             "molest*",
             "indecent exposure",
             "agresión sexual",
-            "agresion sexual",
             "abuso sexual",
             "violación",
-            "violacion",
         ),
         cad_codes=("SA", "261", "288"),
     ),
@@ -108,7 +106,6 @@ NATIONAL_KINDS: tuple[SensitiveKind, ...] = (
             "doa",
             "next of kin",
             "notificación de fallecimiento",
-            "notificacion de fallecimiento",
             "fallecimiento",
         ),
         cad_codes=("DOA", "10-79"),
@@ -157,17 +154,22 @@ NATIONAL_KINDS: tuple[SensitiveKind, ...] = (
             "order of protection",
             "stalking",
             "orden de protección",
-            "orden de proteccion",
         ),
         cad_codes=("273.6", "646.9"),
     ),
 )
 
 
+def fold(text: str) -> str:
+    """Accents off, so that "violacion" and "violación" are the same word."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _keyword_regex(keyword: str) -> str:
     """Whole words, any run of spaces, hyphens, slashes or underscores between them."""
     prefix = keyword.endswith("*")
-    words = re.split(r"[\s\-_/]+", keyword.rstrip("*").strip())
+    words = re.split(r"[\s\-_/]+", fold(keyword).rstrip("*").strip())
     body = r"[\s\-_/]+".join(re.escape(w) for w in words if w)
     return rf"(?<![\w]){body}" + ("" if prefix else r"(?![\w])")
 
@@ -210,7 +212,7 @@ class SensitiveMatcher:
             self.text_rules.append((re.compile(_keyword_regex(keyword), re.IGNORECASE), rule))
         for pattern in kind.patterns:
             self.text_rules.append(
-                (re.compile(pattern, re.IGNORECASE), Rule(label, "pattern", pattern, agency))
+                (re.compile(fold(pattern), re.IGNORECASE), Rule(label, "pattern", pattern, agency))
             )
         for code in kind.cad_codes:
             self.code_rules.setdefault(_normal_code(code), Rule(label, "code", code, agency))
@@ -220,7 +222,7 @@ class SensitiveMatcher:
         code = _normal_code(call_code)
         if code and code in self.code_rules:
             return self.code_rules[code].describe()
-        text = (call_type or "").strip()
+        text = fold((call_type or "").strip())
         if not text:
             return ""
         # Many exports put the code first in the type ("10-16 DOMESTIC", "5150 - Welfare").

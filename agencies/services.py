@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .models import Agency, AgencyInterest, Membership, Subscriber
+from .siteurl import public_base_url
 
 # --- site: agency onboarding -------------------------------------------------------------------
 
@@ -40,7 +41,7 @@ def _unique_slug(name: str) -> str:
 
 
 def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+    return public_base_url() + path
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
+from django.forms import Form
 from django.http import (
     Http404,
     HttpRequest,
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.exceptions import Ratelimited
 
 from . import services
-from .clientkey import seconds_until_allowed
+from .clientkey import LimiterUnavailable, seconds_until_allowed
 from .models import Agency
 from .site_forms import AgencyInterestForm, SubscribeForm
 
@@ -60,15 +61,34 @@ def _form_limit(request: HttpRequest) -> int | None:
     return seconds_until_allowed(request, group="site:forms", rate=FORM_RATE)
 
 
+def _form_unavailable(request: HttpRequest, template: str, form: Form) -> HttpResponse:
+    """The shared cache is down, so the rate limit cannot be counted: keep what was typed."""
+    form.is_valid()  # show the person's input back, with any field errors it has
+    form.add_error(
+        None,
+        _(
+            "We could not send this just now because part of our service is down. Nothing was "
+            "saved. Please try again in a minute: what you typed is still here."
+        ),
+    )
+    response = render(request, template, {"form": form}, status=503)
+    response["Retry-After"] = "60"
+    return response
+
+
 def _honeypot_filled(request: HttpRequest) -> bool:
     return bool(request.POST.get("website"))
 
 
 @require_http_methods(["GET", "POST"])
 def for_agencies(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST" and (wait := _form_limit(request)):
-        return too_many_requests(request, wait)
     form = AgencyInterestForm(request.POST or None)
+    try:
+        wait = _form_limit(request) if request.method == "POST" else None
+    except LimiterUnavailable:
+        return _form_unavailable(request, "site/for_agencies.html", form)
+    if wait:
+        return too_many_requests(request, wait)
     if request.method == "POST":
         if _honeypot_filled(request):
             return redirect("site:for_agencies_thanks")  # a bot: pretend all went well
@@ -80,9 +100,13 @@ def for_agencies(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST" and (wait := _form_limit(request)):
-        return too_many_requests(request, wait)
     form = SubscribeForm(request.POST or None)
+    try:
+        wait = _form_limit(request) if request.method == "POST" else None
+    except LimiterUnavailable:
+        return _form_unavailable(request, "site/subscribe.html", form)
+    if wait:
+        return too_many_requests(request, wait)
     if request.method == "POST":
         if _honeypot_filled(request):
             return redirect("site:subscribe_sent")

@@ -1,20 +1,14 @@
-import datetime as dt
-from collections.abc import Callable, Iterator
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_cookie
 
-from . import exports, opendata, reads
+from . import reads
 from .cache import agency_cache_version
 from .models import Agency
 from .pages import (
@@ -107,108 +101,3 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 def methodology(request: HttpRequest) -> HttpResponse:
     context = {"k": reads.k_min(), "code_days": settings.FEEDBACK_CODE_DAYS}
     return render(request, "agencies/methodology.html", context)
-
-
-# --- Open data --------------------------------------------------------------------------------
-
-
-def _download(
-    request: HttpRequest,
-    agencies: QuerySet[Agency],
-    filename: str,
-    content_type: str,
-    stream: Callable[[dt.date], Iterator[str]],
-) -> HttpResponse:
-    closed = current_closed_month()
-    etag, last_modified = exports.export_validators(agencies, closed)
-    timestamp = int(last_modified.timestamp())
-    not_modified = get_conditional_response(request, etag=etag, last_modified=timestamp)
-    if not_modified is not None:
-        return not_modified
-    response = StreamingHttpResponse(stream(closed), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(timestamp)
-    response["Link"] = f'<{opendata.LICENSE["path"]}>; rel="license"'
-    response["X-License"] = opendata.LICENSE["name"]
-    return response
-
-
-def _agencies(slug: str | None) -> QuerySet[Agency]:
-    """The agencies of a download: one published agency, or every non-demo published agency."""
-    if slug is None:
-        return Agency.objects.national().order_by("pk")
-    agency = get_object_or_404(Agency.objects.published(), slug=slug)
-    return Agency.objects.filter(pk=agency.pk)
-
-
-def _rows(agencies: QuerySet[Agency], closed: dt.date) -> Iterator[tuple]:
-    yield from exports.response_rows(agencies, closed=closed, codes=exports.question_codes())
-
-
-def _prefix(slug: str | None) -> str:
-    return slug or "all-agencies"
-
-
-@require_safe
-def responses_csv(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    agencies = _agencies(slug)
-    columns = opendata.response_columns(exports.question_columns())
-    return _download(
-        request,
-        agencies,
-        f"{_prefix(slug)}-responses.csv",
-        "text/csv; charset=utf-8",
-        lambda closed: opendata.csv_stream(columns, _rows(agencies, closed)),
-    )
-
-
-@require_safe
-def responses_json(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    agencies = _agencies(slug)
-    columns = opendata.response_columns(exports.question_columns())
-    meta = {
-        "license": opendata.LICENSE,
-        "license_statement": opendata.LICENSE_STATEMENT,
-        "k": reads.k_min(),
-        "schema": request.build_absolute_uri("datapackage.json"),
-    }
-    return _download(
-        request,
-        agencies,
-        f"{_prefix(slug)}-responses.json",
-        "application/json",
-        lambda closed: opendata.json_stream(columns, _rows(agencies, closed), meta=meta),
-    )
-
-
-@require_safe
-def aggregates_csv(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    agencies = _agencies(slug)
-
-    def rows(closed: dt.date) -> Iterator[tuple]:
-        for agency in agencies:
-            yield from exports.aggregate_rows(agency, closed=closed)
-
-    return _download(
-        request,
-        agencies,
-        f"{_prefix(slug)}-aggregates.csv",
-        "text/csv; charset=utf-8",
-        lambda closed: opendata.csv_stream(opendata.AGGREGATE_COLUMNS, rows(closed)),
-    )
-
-
-@require_safe
-def datapackage(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    agencies = _agencies(slug)
-    title = agencies.get().name if slug else "All agencies"
-    descriptor = opendata.datapackage(
-        name=f"open-policing-{_prefix(slug)}",
-        title=f"Open Policing: {title}",
-        questions=exports.question_columns(),
-        k=reads.k_min(),
-    )
-    response = JsonResponse(descriptor, json_dumps_params={"indent": 2, "ensure_ascii": False})
-    response["Link"] = f'<{opendata.LICENSE["path"]}>; rel="license"'
-    return response

@@ -1,11 +1,11 @@
-"""Measure the open-data export in-process: rows per second and peak memory, no HTTP in between.
+"""Measure the open-data files in-process: time and peak memory, no HTTP in between.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/openpolicing_bench \\
-        python bench/export_inprocess.py [--slug scale-00002] [--format json] [--out FILE] [--profile]
+        python bench/export_inprocess.py [--slug scale-00002] [--table blocks] [--format json]
 
-Calls the real view (conditional GET, streaming response) through a RequestFactory and writes the
-streamed body to a file, timing only the stream; rows are counted afterwards from the file (a
-comment may hold a newline, so lines are not rows). Read-only on the database. Peak memory is this
+Calls the real view (conditional GET included) through a RequestFactory and writes the body to a
+file; rows are counted afterwards from the file. The files hold the published figures (a few rows
+per release block), read from the stored releases. Read-only on the database. Peak memory is this
 process's `ru_maxrss`, which includes Django itself (~60 MB).
 """
 
@@ -30,7 +30,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openpolicing.settings")
 def count_rows(path: Path, fmt: str) -> int:
     with path.open(encoding="utf-8", newline="") as handle:
         if fmt == "json":
-            return len(json.load(handle)["rows"])
+            return sum(len(v) for v in json.load(handle).values() if isinstance(v, list))
         return sum(1 for _ in csv.reader(handle)) - 1  # a cut-off last row counts as one
 
 
@@ -38,13 +38,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slug", help="one agency; default: the national file")
     parser.add_argument("--format", choices=["csv", "json"], default="csv")
+    parser.add_argument("--table", default="scores", help="which CSV table (default: scores)")
     parser.add_argument(
         "--out", type=Path, default=Path(tempfile.gettempdir()) / "export_inprocess.out"
     )
     parser.add_argument("--profile", action="store_true", help="print the top cProfile entries")
-    parser.add_argument(
-        "--seconds", type=float, help="stop after this long (CSV only: rows so far are counted)"
-    )
     args = parser.parse_args()
 
     import django
@@ -52,23 +50,21 @@ def main() -> None:
     django.setup()
     from django.test import RequestFactory
 
-    from agencies import views
+    from agencies import views_opendata
 
-    view = views.responses_csv if args.format == "csv" else views.responses_json
-    request = RequestFactory().get("/open-data/responses." + args.format, HTTP_HOST="localhost")
+    path = f"/open-data/{args.table}.csv" if args.format == "csv" else "/open-data/figures.json"
+    request = RequestFactory().get(path, HTTP_HOST="localhost")
     profiler = cProfile.Profile() if args.profile else None
     start = time.perf_counter()
     if profiler:
         profiler.enable()
-    response = view(request, args.slug) if args.slug else view(request)
-    first = None
-    with args.out.open("wb") as out:
-        for chunk in response.streaming_content:
-            first = first or time.perf_counter()
-            out.write(chunk)
-            if args.seconds and time.perf_counter() - start > args.seconds:
-                response.close()
-                break
+    slug = {"slug": args.slug} if args.slug else {}
+    if args.format == "csv":
+        response = views_opendata.table_csv(request, args.table, **slug)
+    else:
+        response = views_opendata.figures_json(request, **slug)
+    first = time.perf_counter()
+    args.out.write_bytes(response.content)
     elapsed = time.perf_counter() - start
     if profiler:
         profiler.disable()
@@ -77,7 +73,7 @@ def main() -> None:
     print(
         f"{args.slug or 'national'} {args.format}: {rows:,} rows, "
         f"{args.out.stat().st_size / 1e6:.1f} MB in {elapsed:.1f} s "
-        f"(first chunk after {(first or start) - start:.2f} s) = {rows / elapsed:,.0f} rows/s; "
+        f"(body ready after {first - start:.2f} s) = {rows / elapsed:,.0f} rows/s; "
         f"peak RSS {peak_mb:.0f} MB"
     )
     if profiler:

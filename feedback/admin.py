@@ -6,8 +6,6 @@ only their own agency's records. Staff never see one person's answers, nor which
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -22,19 +20,17 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import District
 from agencies.roles import is_agency_staff, staff_agency
 from agencies.scoping import AgencyScopedAdmin, scope_queryset
-from surveys.scoring import MEASURES
 
+from . import admin_results
 from .admin_import import ImportViews
 from .admin_moderation import FeedbackModerationAdmin
 from .cards import IssuedBatch, cards_response
 from .models import (
     CodeBatch,
     Feedback,
-    Measure,
     ServiceCall,
 )
-from .releases import CodeIssueRefused
-from .results import agency_results, results_csv
+from .releases import CodeIssueRefused, batch_response_rate
 from .services import codes_issue
 
 MAX_BLANK_CARDS = 500
@@ -203,10 +199,7 @@ class CodeBatchAdmin(AgencyScopedAdmin):
 
     @admin.display(description=_("response rate"))
     def response_rate(self, obj: CodeBatch) -> str:
-        # A rate over a handful of codes says who answered; show it only from k codes up.
-        if obj.size < settings.MIN_PUBLIC_RESPONSES:
-            return gettext("shown from %(k)s codes") % {"k": settings.MIN_PUBLIC_RESPONSES}
-        return f"{round(100 * obj.used / obj.size)} %"
+        return batch_response_rate(obj, used=obj.used)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
@@ -282,37 +275,8 @@ class FeedbackAdmin(FeedbackModerationAdmin):
 
     # --- internal results ------------------------------------------------------------------
 
-    def _results_or_403(self, request: HttpRequest):
-        agency = staff_agency(request.user)
-        if not request.user.has_perm("feedback.view_results") or agency is None:
-            raise PermissionDenied
-        return agency, agency_results(agency=agency)
-
     def results_view(self, request: HttpRequest) -> HttpResponse:
-        agency, results = self._results_or_403(request)
-        labels = dict(Measure.choices)
-        return TemplateResponse(
-            request,
-            "admin/feedback/results.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Results for %(agency)s") % {"agency": agency.name},
-                "agency": agency,
-                "results": results,
-                "measures": [(m, labels.get(m, m)) for m in MEASURES],
-                "breakdowns": [
-                    (_("By district"), results.breakdowns["district"]),
-                    (_("By call category"), results.breakdowns["category"]),
-                    (_("By officer"), results.breakdowns["officer"]),
-                ],
-            },
-        )
+        return admin_results.results_view(self, request)
 
     def results_csv_view(self, request: HttpRequest) -> HttpResponse:
-        agency, results = self._results_or_403(request)
-        response = HttpResponse(results_csv(results), content_type="text/csv; charset=utf-8")
-        stamp = dt.date.today().isoformat()
-        response["Content-Disposition"] = (
-            f'attachment; filename="results-{agency.slug}-{stamp}.csv"'
-        )
-        return response
+        return admin_results.results_csv_view(self, request)

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 UPLOAD_TTL = 2 * 3600
 SHOWN_ERRORS = 200
-SHOWN_SENSITIVE = 500
+SHOWN_SENSITIVE = 100
 
 
 class UploadForm(forms.Form):
@@ -196,11 +196,12 @@ class ImportViews:
         )
         return redirect("admin:feedback_servicecall_import")
 
-    def _progress(self, token: str, phase: str, total: int) -> Callable[[int], None]:
+    def _progress(
+        self, request: HttpRequest, token: str, phase: str, total: int
+    ) -> Callable[[int], None]:
         def report(done: int) -> None:
-            cache.set(
-                _progress_key(token), {"phase": phase, "done": done, "total": total}, UPLOAD_TTL
-            )
+            state = {"user": request.user.pk, "phase": phase, "done": done, "total": total}
+            cache.set(_progress_key(token), state, UPLOAD_TTL)
 
         return report
 
@@ -323,7 +324,7 @@ class ImportViews:
                 parsed,
                 mapping,
                 lookups,
-                progress=self._progress(token, "saving" if saving else "checking", total),
+                progress=self._progress(request, token, "saving" if saving else "checking", total),
             )
             if saving and not result.errors:
                 created, updated = service_calls_import(
@@ -334,7 +335,7 @@ class ImportViews:
                         date_format=result.date_format,
                         default_category=mapping.default_category,
                     ),
-                    progress=self._progress(token, "saving", len(result.to_write)),
+                    progress=self._progress(request, token, "saving", len(result.to_write)),
                 )
                 cache.delete_many([_key(token), _progress_key(token)])
                 messages.success(
@@ -375,6 +376,7 @@ class ImportViews:
                 "mapping": [(t.label, mapping.columns.get(t.key, "")) for t in cad.TARGETS],
                 "default_category": dict(Category.choices).get(mapping.default_category, ""),
                 "date_format": cad.DATE_FORMAT_NAMES.get(result.date_format, ""),
+                "date_hint": cad.DATE_FORMAT_NAMES.get(result.date_hint, ""),
                 "result": result,
                 "errors": result.errors[:SHOWN_ERRORS],
                 "more_errors": max(0, len(result.errors) - SHOWN_ERRORS),
@@ -398,9 +400,11 @@ class ImportViews:
 
     def progress_view(self, request: HttpRequest, token: str) -> HttpResponse:
         self._agency(request)
-        if self._stored(request, token) is None and cache.get(_progress_key(token)) is None:
-            raise Http404
-        state = cache.get(_progress_key(token)) or {"phase": "waiting", "done": 0, "total": 0}
-        response = JsonResponse(state)
+        state = cache.get(_progress_key(token))
+        if state is None or state.get("user") != request.user.pk:
+            if self._stored(request, token) is None:
+                raise Http404
+            state = {"phase": "waiting", "done": 0, "total": 0}
+        response = JsonResponse({k: state[k] for k in ("phase", "done", "total")})
         response["Cache-Control"] = "no-store"
         return response

@@ -1,6 +1,6 @@
 """Reading a dispatch (CAD) export: encoding, delimiter, column mapping, dates, row checks.
 
-Pure (no ORM, no Django models): the caller passes what the rows are checked against (kinds of
+Pure (no ORM): the caller passes what the rows are checked against (kinds of
 contact, districts, badge numbers, the sensitive-kind matcher, existing references) and writes the
 result with `feedback.services_import`. Every problem is a `RowError` or a `CadFileError` carrying a
 sentence for a records clerk; nothing here lets an exception with a server path reach a page.
@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from agencies import csvfiles
 
 MAX_ROWS = 100_000
 MAX_BYTES = 20 * 1024 * 1024
@@ -432,6 +434,8 @@ class CheckResult:
     changed: int = 0
     unchanged_references: set[str] = field(default_factory=set)
     date_format: str = ""
+    # Another format that reads every date, when the chosen one does not.
+    date_hint: str = ""
 
     @property
     def unchanged(self) -> int:
@@ -578,28 +582,28 @@ def check_rows(
             result.changed += 1
     if progress is not None:
         progress(len(cad.rows))
+    if fmt and any(e.column == mapping.columns.get("date") for e in result.errors):
+        dates = [row[columns["date"]] for row in cad.rows if row[columns["date"]].strip()]
+        other = detect_date_format(dates)
+        if other and other != fmt and all(parse_date(v, other) for v in dates):
+            result.date_hint = other
     return result
 
 
 def template_csv(example_district: str = "North", example_badges: str = "101;102") -> str:
     """The downloadable template: the field names a file without a mapping needs, two rows."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        ["reference", "date", "category", "call_type", "call_code", "district", "officers"]
-    )
-    writer.writerow(
+    return csvfiles.to_csv(
+        ["reference", "date", "category", "call_type", "call_code", "district", "officers"],
         [
-            "CAD-2026-000123",
-            "2026-10-31",
-            "Traffic stop",
-            "Speeding",
-            "TS",
-            example_district,
-            example_badges,
-        ]
+            [
+                "CAD-2026-000123",
+                "2026-10-31",
+                "Traffic stop",
+                "Speeding",
+                "TS",
+                example_district,
+                example_badges,
+            ],
+            ["CAD-2026-000124", "2026-10-31", "Call for help", "Noise complaint", "", "", ""],
+        ],
     )
-    writer.writerow(
-        ["CAD-2026-000124", "2026-10-31", "Call for help", "Noise complaint", "", "", ""]
-    )
-    return out.getvalue()

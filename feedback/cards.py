@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import translation
@@ -21,6 +20,7 @@ from django.utils.translation import gettext, gettext_noop
 from agencies import csvfiles
 from agencies.csvfiles import spreadsheet_safe  # noqa: F401 - kept importable from here
 from agencies.qr import QrDrawing, qr_drawing
+from agencies.siteurl import public_base_url
 
 if TYPE_CHECKING:
     from .models import CodeBatch
@@ -73,8 +73,8 @@ def cards_response(
     """The only place plaintext codes ever exist: this one response (never cached)."""
     agency = issued.batch.agency
     # /f/<code> and /feedback/ are the public entry points fixed by the feedback flow (issue 3);
-    # SITE_URL is the public address printed on cards, whatever host staff work on.
-    site = settings.SITE_URL.rstrip("/")
+    # The public address printed on cards (agencies/siteurl.py), whatever host staff work on.
+    site = public_base_url(request)
     cards = []
     for code, district in issued.codes:
         url = f"{site}/f/{code}"

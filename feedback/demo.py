@@ -93,15 +93,45 @@ NEGATIVE = {
         "Sentí que no me escucharon cuando intenté explicar lo que pasó.",
     ],
 }
-RESPONSES = [
-    "Thank you for telling us. We have shared your comment with the officer's supervisor and it "
-    "is now part of our roll-call training on explaining the reason for a stop.",
-    "We appreciate this feedback. Since March, officers on traffic duty give every driver a "
-    "printed card explaining the reason for the stop and how to ask questions.",
-    "Thank you. We passed your kind words on to the officers involved — it means a lot to them.",
-    "You told us response times were too long. We added a second patrol shift in the East "
-    "district in June; average response times there fell by six minutes.",
+RESPONSES = [  # (English, Spanish): the agency's public replies, written in both languages
+    (
+        "Thank you for telling us. We have shared your comment with the officer's supervisor, and "
+        "listening before deciding is now part of our roll-call training.",
+        "Gracias por contárnoslo. Hemos compartido su comentario con el supervisor del agente, y "
+        "escuchar antes de decidir forma ahora parte de nuestra formación diaria.",
+    ),
+    (
+        "We appreciate this feedback. Since March, officers on traffic duty give every driver a "
+        "printed card explaining the reason for the stop and how to ask questions.",
+        "Agradecemos esta opinión. Desde marzo, los agentes de tráfico entregan a cada conductor "
+        "una tarjeta impresa que explica el motivo de la parada y cómo hacer preguntas.",
+    ),
+    (
+        "Thank you. We passed your kind words on to the officers involved — it means a lot to "
+        "them.",
+        "Gracias. Hemos transmitido sus amables palabras a los agentes que le atendieron: "
+        "significan mucho para ellos.",
+    ),
+    (
+        "You told us response times were too long. We added a second patrol shift in the East "
+        "district in June; average response times there fell by six minutes.",
+        "Nos dijo que los tiempos de respuesta eran demasiado largos. En junio añadimos un "
+        "segundo turno de patrulla en el distrito Este; allí el tiempo medio de respuesta bajó "
+        "seis minutos.",
+    ),
 ]
+# Which reply (index in RESPONSES) answers which comment; comments not listed get no reply.
+REPLY_TO = {
+    "Nobody explained why I was being stopped until the very end.": 1,
+    "Nadie me explicó por qué me detuvieron.": 1,
+    "The officer seemed rushed and did not really listen to my side.": 0,
+    "Sentí que no me escucharon cuando intenté explicar lo que pasó.": 0,
+    "It took a long time for anyone to arrive and no one told us why.": 3,
+    "Thank you for checking on my mother so quickly. The officer was very kind.": 2,
+    "They followed up the next day to see if we were okay. That meant a lot.": 2,
+    "Officer was patient with my kids and answered all their questions.": 2,
+    "Me trataron con mucho respeto. Gracias por la ayuda tan rápida.": 2,
+}
 WITHHELD_EXAMPLES = [
     ("Officer Smith at 14 Elm Street was rude, call me at 555-201-7788.", "personal_data"),
     ("Buy cheap watches at this website!!!", "spam"),
@@ -162,6 +192,12 @@ def build_trustville(spec: DemoSpec) -> list[object]:
             "felt to you. Your answers are anonymous, and we publish what we learn — including "
             "what we changed because of it."
         ),
+        welcome_message_es=(
+            "Cada día nuestros agentes atienden llamadas de personas que viven el peor día de su "
+            "vida, y de personas que solo necesitan indicaciones. Queremos saber cómo vivió usted "
+            "cada uno de esos contactos. Sus respuestas son anónimas, y publicamos lo que "
+            "aprendemos, incluido lo que cambiamos gracias a ello."
+        ),
         welcome_by="Chief Dana Whitfield, Trustville Police Department",
         published=True,
         is_demo=True,
@@ -176,38 +212,49 @@ def build_trustville(spec: DemoSpec) -> list[object]:
             agency=agency,
             kind=Policy.Kind.USE_OF_FORCE,
             title="Use of Force Policy 300",
+            title_es="Política 300 sobre el uso de la fuerza",
             url="https://trustville.example/police/policies/use-of-force",
             adopted_on=dt.date(2024, 6, 1),
             summary="De-escalation first; force only when necessary and proportional; every use "
             "of force is reported and reviewed by a supervisor.",
+            summary_es="Primero, calmar la situación; la fuerza, solo cuando sea necesaria y "
+            "proporcionada; cada uso de la fuerza se informa y lo revisa un supervisor.",
         ),
         Policy.objects.create(
             pk=2,
             agency=agency,
             kind=Policy.Kind.DUTY_TO_INTERVENE,
             title="Duty to Intervene 301",
+            title_es="Política 301: deber de intervenir",
             url="https://trustville.example/police/policies/duty-to-intervene",
             adopted_on=dt.date(2021, 1, 15),
             summary="Any officer who sees excessive force must intervene and report it.",
+            summary_es="Todo agente que vea un uso excesivo de la fuerza debe intervenir e "
+            "informar de ello.",
         ),
         Policy.objects.create(
             pk=3,
             agency=agency,
             kind=Policy.Kind.COMPLAINTS,
             title="How to file a complaint",
+            title_es="Cómo presentar una queja",
             url="https://trustville.example/police/complaints",
             adopted_on=dt.date(2023, 9, 1),
             summary="Complaints can be filed online, by phone or in person, anonymously if you "
             "wish, and are investigated by the Office of Professional Standards.",
+            summary_es="Las quejas pueden presentarse en línea, por teléfono o en persona, de "
+            "forma anónima si lo desea, y las investiga la Oficina de Normas Profesionales.",
         ),
         Policy.objects.create(
             pk=4,
             agency=agency,
             kind=Policy.Kind.OTHER,
             title="Body-worn cameras 450",
+            title_es="Política 450: cámaras corporales",
             url="https://trustville.example/police/policies/body-worn-cameras",
             adopted_on=dt.date(2022, 4, 1),
             summary="Cameras are on for every enforcement contact.",
+            summary_es="Las cámaras están encendidas en cada intervención policial.",
         ),
     ]
     accreditation = Accreditation.objects.create(
@@ -322,7 +369,8 @@ def build_trustville(spec: DemoSpec) -> list[object]:
             digest=_historic_digest(rng),
             agency=agency,
             batch=batch_blank,
-            expires_on=months[-1] + dt.timedelta(days=90),
+            # Handed out in the last month; valid FEEDBACK_CODE_DAYS like every code.
+            expires_on=months[-1] + dt.timedelta(days=expiry_days),
             redeemed=i < 30,
         )
 
@@ -376,13 +424,14 @@ def build_trustville(spec: DemoSpec) -> list[object]:
 
 
 # Fictional sample agencies, unpublished and marked demo: they exist only so that the demo's
-# "compared with other agencies" section has a pool. Real agencies are never compared with them,
+# "compared with other agencies" section has a pool (a comparison needs at least five others). Real agencies are never compared with them,
 # and demo agencies never count in national figures.
 PEERS = [
     ("Sample County Sheriff's Office (demo sample)", "demo-sample-county", "Sample County", 47.0),
     ("Maple Falls Police Department (demo sample)", "demo-maple-falls", "Maple Falls", 55.0),
     ("Riverbend Police Department (demo sample)", "demo-riverbend", "Riverbend", 63.0),
     ("Cedar Grove Police Department (demo sample)", "demo-cedar-grove", "Cedar Grove", 68.0),
+    ("Oak Hollow Police Department (demo sample)", "demo-oak-hollow", "Oak Hollow", 59.0),
 ]
 
 
@@ -472,12 +521,15 @@ def _moderate(
                 text=fb.published_text,
             )
         )
-        if rng.random() < 0.3:
+        # The agency answers what the comment said: a reply sits under the comment it answers.
+        reply = REPLY_TO.get(fb.published_text)
+        if reply is not None and rng.random() < 0.45:
             responses.append(
                 PublicResponse.objects.create(
                     pk=len(responses) + 1,
                     feedback=fb,
-                    body=rng.choice(RESPONSES),
+                    body=RESPONSES[reply][0],
+                    body_es=RESPONSES[reply][1],
                     published_on=fb.published_on + dt.timedelta(days=rng.randrange(1, 10)),
                 )
             )

@@ -17,6 +17,7 @@ from surveys.models import Pillar, Question, Scale
 
 from . import captcha
 from .codes import normalize_code
+from .kudos import KudosForm
 
 COMMENT_MAX = 2000
 KEPT_FIELDS = ("comment", "publish", "age_band", "race_ethnicity", "gender")
@@ -113,7 +114,7 @@ def _radio(label: str, choices: list, required: bool) -> forms.ChoiceField:
     )
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(KudosForm):  # the optional thank-you to officers: feedback/kudos.py
     """The standard instrument, built from the survey's questions, plus comment and demographics."""
 
     comment = forms.CharField(

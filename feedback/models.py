@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from agencies.localized import Localized, localized
 from agencies.models import Agency, District, Officer
 from surveys.models import Question, Survey
 
@@ -107,8 +108,8 @@ class CodeBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("code batch")
-        verbose_name_plural = _("code batches")
+        verbose_name = _("printing of feedback cards")
+        verbose_name_plural = _("printed feedback cards")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -208,8 +209,8 @@ class Feedback(models.Model):
     objects = FeedbackQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("feedback")
-        verbose_name_plural = _("feedback")
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         ordering = ["-submitted_on", "-id"]
         indexes = [
             models.Index(fields=["agency", "interaction_month"]),
@@ -274,8 +275,8 @@ class ModerationDecision(models.Model):
     decided_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("moderation decision")
-        verbose_name_plural = _("moderation decisions")
+        verbose_name = _("decision on a comment")
+        verbose_name_plural = _("decisions on comments")
         ordering = ["-decided_at"]
 
     def __str__(self) -> str:
@@ -289,6 +290,12 @@ class PublicResponse(models.Model):
         Feedback, on_delete=models.CASCADE, related_name="public_response"
     )
     body = models.TextField(_("response"), max_length=4000)
+    body_es = models.TextField(
+        _("response (Spanish)"),
+        max_length=4000,
+        blank=True,
+        help_text=_("Shown on Spanish pages. Left empty, they show the English text, marked."),
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -300,6 +307,9 @@ class PublicResponse(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+    def localized_body(self) -> Localized:
+        return localized(self.body, self.body_es)
 
 
 class Measure(models.TextChoices):
@@ -502,3 +512,12 @@ class AgencyRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} through {self.closed_through:%Y-%m}"
+
+
+class PrivateComment(Feedback):
+    """A comment its author kept private: read by the agency's reviewers, never published."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("private comment")
+        verbose_name_plural = _("private comments")

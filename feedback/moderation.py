@@ -26,8 +26,16 @@ from agencies.models import Agency, Officer
 from .models import CommentRelease, Feedback, Kudos, ModerationDecision, PublicResponse
 from .rollups import moderation_rollup_move
 
-# Comments that reach staff: offered for publication (moderators), or private (reviewers).
-RELEASED_STATES = (Feedback.Moderation.PENDING, Feedback.Moderation.PRIVATE)
+# Comments that reach staff: offered for publication (moderators), or private (reviewers). The
+# moderated states are here for comments stored before batches existed (a demo fixture, an
+# upgraded site): they were seen already, and the next release gives them their batch key.
+RELEASED_STATES = (
+    Feedback.Moderation.PENDING,
+    Feedback.Moderation.PRIVATE,
+    Feedback.Moderation.PUBLISHED,
+    Feedback.Moderation.WITHHELD,
+    Feedback.Moderation.SENSITIVE,
+)
 KUDOS_MAX_LENGTH = 1000
 
 # States a comment can be moderated from (again): a published comment can still be withdrawn.
@@ -57,9 +65,13 @@ def moderation_decide(
     action: str,
     reason: str = "",
     text: str = "",
+    response: str = "",
     today: dt.date | None = None,
 ) -> ModerationDecision:
-    """Record a moderator's decision on a comment and apply it."""
+    """Record a moderator's decision on a comment and apply it.
+
+    Publishing may carry the agency's public response (`response`), saved in the same step.
+    """
     feedback = Feedback.objects.select_for_update().get(pk=feedback.pk)
     released = CommentRelease.objects.filter(feedback=feedback).exists()
     if not feedback.publish_consent or feedback.moderation_state not in MODERATABLE or not released:
@@ -96,6 +108,8 @@ def moderation_decide(
     decision = ModerationDecision.objects.create(
         feedback=feedback, moderator=moderator, action=action, reason=reason, text=text
     )
+    if action == ModerationDecision.Action.PUBLISH and response.strip():
+        public_response_save(feedback=feedback, author=moderator, body=response, today=today)
     _changed_on_commit(feedback.agency_id)
     return decision
 

@@ -8,9 +8,16 @@ nothing in the cache holds an address in clear.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
@@ -72,3 +79,56 @@ def hit(request: HttpRequest, **values: str) -> Limited | None:
         if worst is None or retry > worst.retry_after:
             worst = Limited(scope=scope, retry_after=retry)
     return worst
+
+
+logger = logging.getLogger(__name__)
+
+# While the shared cache is unreachable, code lookups are counted in this process instead (the
+# limit then holds per worker, not across workers: weaker, but never uncounted). The process's own
+# random secret keys the client, so this fallback holds no address either, and dies with the worker.
+_FALLBACK = LocMemCache(
+    "feedback-ratelimit-fallback", {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 20_000}}
+)
+_FALLBACK_SECRET = secrets.token_bytes(32)
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _split_rate(rate: str) -> tuple[int, int]:
+    match = _RATE.match(rate.strip())
+    if match is None:
+        raise ValueError(f"not a rate: {rate!r}")
+    count, multiplier, unit = match.groups()
+    return int(count), int(multiplier or 1) * _UNIT_SECONDS[unit]
+
+
+def _local_hit(**values: str) -> Limited | None:
+    worst: Limited | None = None
+    now = time.time()
+    for scope, value in values.items():
+        limit, period = _split_rate(_rate(scope))
+        window = int(now // period)
+        key = f"{scope}:{value}:{window}"
+        _FALLBACK.add(key, 0, period)
+        count = _FALLBACK.incr(key)
+        if count > limit:
+            retry = max(int(period - now % period), 1)
+            if worst is None or retry > worst.retry_after:
+                worst = Limited(scope=scope, retry_after=retry)
+    return worst
+
+
+def lookup_hit(request: HttpRequest, digest: str) -> Limited | None:
+    """Count one code lookup (entry form, /f/<code> link) per client and per code.
+
+    A lookup is never uncounted: with the shared cache down, it is counted in this process
+    (see _FALLBACK) and the person can still open their survey; submissions are refused instead.
+    """
+    try:
+        return hit(request, client=client_key(request), code=digest)
+    except LimiterUnavailable:
+        logger.warning("shared cache unavailable: code lookups counted per process")
+        client = hmac.new(
+            _FALLBACK_SECRET, client_address(request).encode(), hashlib.sha256
+        ).hexdigest()
+        return _local_hit(client=client, code=digest)

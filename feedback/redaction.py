@@ -294,3 +294,21 @@ def segments(text: str, findings: Iterable[Finding]) -> list[tuple[str, Kind | N
     if position < len(text):
         pieces.append((text[position:], None))
     return pieces
+
+
+def relabel(text: str, *, known: Iterable[Mapping[Kind, str]], wanted: Mapping[Kind, str]) -> str:
+    """Rewrite every placeholder of any `known` language as the `wanted` language's one.
+
+    A comment is published with the moderator's placeholders ("[name removed]"); a reader of
+    the page in another language reads them in theirs ("[nombre eliminado]").
+    """
+    if "[" not in text:
+        return text
+    labels: dict[str, Kind] = {}
+    for mapping in known:
+        for kind, label in mapping.items():
+            labels.setdefault(label, kind)
+    if not labels:
+        return text
+    pattern = re.compile("|".join(re.escape(label) for label in sorted(labels, key=len)[::-1]))
+    return pattern.sub(lambda m: wanted.get(labels[m.group()], m.group()), text)

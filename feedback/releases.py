@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -418,3 +418,29 @@ def released_blocks(agency: Agency) -> list[ReleaseBlock]:
 def first_counted_on(month: dt.date) -> dt.date:
     """The first day a response about a contact in `month` can appear in any figure."""
     return release_date_of(month)
+
+
+def thanks_release(month: str | None) -> dict:
+    """What the thank-you page says about when an answer about `month` ("YYYY-MM") first counts:
+    the day that month closes (it is then in the next block to be released once that block holds
+    k responses)."""
+    try:
+        contact = dt.datetime.strptime(month or "", "%Y-%m").date()
+    except ValueError:
+        return {}
+    return {"contact_month": contact, "first_counts_on": release_date_of(contact)}
+
+
+def batch_response_rate(batch: CodeBatch, *, used: int, today: dt.date | None = None) -> str:
+    """A code batch's response rate as staff may see it (PRIVACY.md rule 9): nothing while any of
+    its codes can still be used (a live rate moves at the moment of one submission), then "fewer
+    than k" until k codes were used, then the rate."""
+    today = today or timezone.localdate()
+    k = k_min()
+    last = batch.codes.aggregate(last=Max("expires_on"))["last"]
+    if last is not None and last >= today:
+        day = date_format(last + dt.timedelta(days=1), "DATE_FORMAT")
+        return _("shown once its codes have expired (%(day)s)") % {"day": day}
+    if used < k:
+        return _("fewer than %(k)s responses") % {"k": k}
+    return f"{round(100 * used / batch.size)} %" if batch.size else "—"

@@ -1,130 +1,137 @@
-"""Internal results for an agency's staff: scores and k-suppressed breakdowns (issue 5).
+"""Internal results for an agency's staff: the same stored release as the public page.
 
-Reads feedback rows (staff figures need district and officer, which the rollups do not hold) but
-only ever returns aggregates over released blocks of ≥ k responses (feedback/release.py).
-Means only for now: intervals come from surveys/scoring.py once the Agency Page work adds them.
+Nothing here computes a figure: it reads the agency's latest AgencyRelease (feedback/releases.py),
+whose windows are unions of whole released blocks and whose breakdowns (district, kind of contact,
+primary officer, language) are partitions checked together with every other breakdown of each
+block. The staff see more breakdowns than the public page, never other numbers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from collections import defaultdict
 from dataclasses import dataclass, field
-from statistics import fmean
 
 from django.conf import settings
-from django.utils import timezone
 
 from agencies import csvfiles
+from agencies.figures import MEASURES, estimate_of
 from agencies.models import Agency
-from surveys.scoring import MEASURES, person_scores
+from surveys.scoring import Estimate
 
-from .models import Answer, Category, Feedback
-from .release import breakdown_members, released
+from .models import AgencyRelease, Category, Language
+from .releases import latest_release
 
-KUDOS_MIN_OUTCOME = 75.0  # "agree" or better on the overall items
+STAFF_BREAKDOWNS = ("district", "category", "officer", "language")
 
 
 @dataclass
 class Cell:
     label: str
     responses: int = 0
-    scores: dict[str, float | None] = field(default_factory=dict)
+    estimates: dict[str, Estimate | None] = field(default_factory=dict)
     shown: bool = False
+    status: str = ""
+    first: dt.date | None = None
+    last: dt.date | None = None
+    blocks: int = 0
 
     @property
     def values(self) -> list[float | None]:
-        """Scores in MEASURES order, for tables."""
-        return [self.scores.get(m) for m in MEASURES]
+        """Scores in MEASURES order, rounded for tables."""
+        return [
+            None if self.estimates.get(m) is None else round(self.estimates[m].value, 1)
+            for m in MEASURES
+        ]
 
 
 @dataclass
 class Results:
     k: int
+    release: AgencyRelease | None
     overall: Cell
     breakdowns: dict[str, list[Cell]]
-    kudos: list[Feedback]
 
 
-def _mean_scores(people: list[dict[str, float | None]]) -> dict[str, float | None]:
-    out: dict[str, float | None] = {}
-    for measure in MEASURES:
-        values = [p[measure] for p in people if p.get(measure) is not None]
-        out[measure] = round(fmean(values), 1) if values else None
-    return out
+def _months(blocks: list[dict]) -> tuple[dt.date | None, dt.date | None, int]:
+    if not blocks:
+        return None, None, 0
+    return (
+        dt.date.fromisoformat(blocks[0]["first"]),
+        dt.date.fromisoformat(blocks[-1]["last"]),
+        len(blocks),
+    )
 
 
-def _cell(label: str, ids: list[int], people: dict, k: int) -> Cell:
-    cell = Cell(label=label, responses=len(ids))
-    if len(ids) >= k:
-        cell.scores = _mean_scores([people[i] for i in ids])
-        cell.shown = True
-    return cell
+def _label(name: str, key: str, stored: str) -> str:
+    if name == "category":
+        return str(dict(Category.choices).get(key, key))
+    if name == "language":
+        return str(dict(Language.choices).get(key, key))
+    return stored or "—"
 
 
-def agency_results(*, agency: Agency, today: dt.date | None = None) -> Results:
-    """Return the dashboard figures for `agency`; every shown figure rests on ≥ k responses."""
+def agency_results(*, agency: Agency) -> Results:
+    """The staff figures of `agency`: its latest release, every shown figure on >= k people."""
     k = settings.MIN_PUBLIC_RESPONSES
-    today = today or timezone.localdate()
-    feedback = Feedback.objects.filter(agency=agency)
-    meta = {
-        pk: (submitted, category, district)
-        for pk, submitted, category, district in feedback.values_list(
-            "pk", "submitted_on", "category", "district__name"
-        )
-    }
-    by_pillar: dict[int, dict[str, list[int | None]]] = defaultdict(lambda: defaultdict(list))
-    for fid, pillar, value in Answer.objects.filter(feedback__agency=agency).values_list(
-        "feedback_id", "question__pillar", "value"
-    ):
-        by_pillar[fid][pillar].append(value)
-    people = {fid: person_scores(by_pillar.get(fid, {})) for fid in meta}
-
-    labels = dict(Category.choices)
-    rows: dict[str, list[tuple[dt.date, str, int]]] = {
-        "district": [],
-        "category": [],
-        "officer": [],
-    }
-    for pk, (submitted, category, district) in meta.items():
-        rows["category"].append((submitted, str(labels.get(category, category)), pk))
-        rows["district"].append((submitted, district or "", pk))
-    through = Feedback.officers.through.objects.filter(feedback__agency=agency)
-    for fid, name, badge in through.values_list(
-        "feedback_id", "officer__display_name", "officer__badge_number"
-    ):
-        rows["officer"].append((meta[fid][0], f"{name} #{badge}", fid))
-
-    overall = _cell(
-        "", released([(m[0], pk) for pk, m in meta.items()], k=k, today=today), people, k
+    release = latest_release(agency)
+    headline = release.figures.get("headline", {}) if release else {}
+    first, last, blocks = _months(headline.get("scored_blocks", []))
+    estimates = {m: estimate_of(v) for m, v in headline.get("measures", {}).items()}
+    overall = Cell(
+        label="",
+        responses=estimates["trust"].n if estimates.get("trust") else 0,
+        estimates=estimates,
+        shown=bool(estimates.get("trust")),
+        status="shown" if estimates.get("trust") else "too_few",
+        first=first,
+        last=last,
+        blocks=blocks,
     )
     breakdowns: dict[str, list[Cell]] = {}
-    for name, members in rows.items():
-        included = breakdown_members(members, k=k, today=today)
-        groups = sorted({group for _day, group, _pk in members if group})
-        breakdowns[name] = [_cell(g, included.get(g, []), people, k) for g in groups]
-
-    kudos = [
-        f
-        for f in feedback.comments_published().order_by("-published_on", "-pk")[:200]
-        if (people.get(f.pk) or {}).get("outcome") is not None
-        and people[f.pk]["outcome"] >= KUDOS_MIN_OUTCOME
-    ][:50]
-    return Results(k=k, overall=overall, breakdowns=breakdowns, kudos=kudos)
+    for name in STAFF_BREAKDOWNS:
+        cells = []
+        for key, row in headline.get("breakdowns", {}).get(name, {}).items():
+            if not key:
+                continue  # not recorded: part of the total, never a group of its own
+            shown = row.get("status") == "shown"
+            c_first, c_last, c_blocks = _months(row.get("blocks", []))
+            cells.append(
+                Cell(
+                    label=_label(name, key, row.get("label", "")),
+                    responses=row.get("n", 0) if shown else 0,
+                    estimates={m: estimate_of(v) for m, v in row.get("measures", {}).items()},
+                    shown=shown,
+                    status=row.get("status", ""),
+                    first=c_first,
+                    last=c_last,
+                    blocks=c_blocks,
+                )
+            )
+        breakdowns[name] = sorted(cells, key=lambda c: c.label)
+    return Results(k=k, release=release, overall=overall, breakdowns=breakdowns)
 
 
 def results_csv(results: Results) -> str:
-    """Aggregates only (shown cells), for analysts' spreadsheets."""
+    """Aggregates only (shown cells), each with the months it covers, for analysts."""
     out = io.StringIO()
     writer = csvfiles.writer(out, lineterminator="\r\n")
-    writer.writerow(["breakdown", "group", "responses", *MEASURES])
+    writer.writerow(["breakdown", "group", "first_month", "last_month", "responses", *MEASURES])
     rows = [("overall", results.overall)] + [
         (name, cell) for name, cells in results.breakdowns.items() for cell in cells
     ]
     for name, cell in rows:
         if not cell.shown:
             continue
-        scores = ["" if cell.scores[m] is None else f"{cell.scores[m]:.1f}" for m in MEASURES]
-        writer.writerow([name, cell.label, cell.responses, *scores])
+        scores = ["" if v is None else f"{v:.1f}" for v in cell.values]
+        writer.writerow(
+            [
+                name,
+                cell.label,
+                f"{cell.first:%Y-%m}" if cell.first else "",
+                f"{cell.last:%Y-%m}" if cell.last else "",
+                cell.responses,
+                *scores,
+            ]
+        )
     return out.getvalue()

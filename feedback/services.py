@@ -23,6 +23,7 @@ from .models import (
     ServiceCall,
     month_start,
 )
+from .moderation import kudos_send
 from .releases import CodeIssueRefused, code_expiry, code_refusal, month_is_closed
 from .rollups import rollups_add
 
@@ -156,6 +157,7 @@ def feedback_submit(
     comment: str = "",
     publish_consent: bool = False,
     demographics: Mapping[str, str] | None = None,
+    kudos: str = "",
     language: str = "en",
     today: dt.date | None = None,
     contact: Contact | None = None,
@@ -210,6 +212,10 @@ def feedback_submit(
     )
     if call is not None:
         feedback.officers.set(call.officers.all())
+        if kudos.strip():  # the respondent's own thank-you, stored apart from this response
+            kudos_send(
+                agency=record.agency, officers=call.officers.all(), message=kudos, today=today
+            )
     questions = {q.pk: q for q in Question.objects.filter(survey=survey)}
     rows = Answer.objects.bulk_create(
         Answer(feedback=feedback, question=questions[qid], value=value)

@@ -24,7 +24,7 @@ from agencies.models import Agency, Membership
 
 from .codes import code_digest, generate_code, normalize_code
 from .models import CodeBatch, Feedback, FeedbackCode, ServiceCall
-from .releases import code_expiry, code_refusal
+from .releases import code_expiry, code_refusal, releases_derive
 
 DEMO_CODE_DAYS = 1  # a demo code is for trying it now, not for keeping
 RECENT_CALLS = 50
@@ -119,6 +119,7 @@ def demo_reset(*, fixture: Path | str = DEFAULT_FIXTURE) -> Agency:
         old.delete()  # cascades: calls, codes, batches, districts, officers, rollups, memberships
     _refuse_foreign_rows(objects)
     call_command("loaddata", str(fixture), verbosity=0)
+    releases_derive()  # the stored releases of the reloaded demo agencies (deleted with them)
     agency = Agency.objects.get(slug=slug)
     user = get_user_model().objects.filter(username=settings.DEMO_STAFF_USERNAME).first()
     if user is not None and not user.is_superuser:

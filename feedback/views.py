@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 
@@ -26,6 +27,7 @@ from . import captcha, ratelimit
 from .codes import code_digest, format_code, normalize_code
 from .forms import EntryForm, SurveyForm, kept_answers, make_form_token, read_form_token
 from .models import Category
+from .releases import thanks_release
 from .services import CodeRefused, Contact, code_check, feedback_submit
 
 try:
@@ -133,12 +135,8 @@ def _survey_context(contact: Contact, form: SurveyForm, token: str) -> dict:
 
 
 def _count_lookup(request: HttpRequest, digest: str) -> ratelimit.Limited | None:
-    """Count a code attempt per client and per code. If the cache is down, lookups go on
-    uncounted (65-bit codes cannot be guessed in an outage); submissions are refused instead."""
-    try:
-        return ratelimit.hit(request, client=ratelimit.client_key(request), code=digest)
-    except ratelimit.LimiterUnavailable:
-        return None
+    """Count a code attempt per client and per code (per process while the cache is down)."""
+    return ratelimit.lookup_hit(request, digest)
 
 
 @private_page
@@ -162,6 +160,8 @@ def survey(request: HttpRequest, raw_code: str) -> HttpResponse:
     questions = current.questions.order_by("order")
     switch_to = _language_asked(request)
     if switch_to:  # the answers come back as the form's starting values: nothing is judged yet
+        translation.activate(switch_to)  # before the form: it reads each question's text now
+        request.LANGUAGE_CODE = switch_to
         form = SurveyForm(initial=kept_answers(request.POST), questions=questions, digest=digest)
     else:
         form = SurveyForm(request.POST or None, questions=questions, digest=digest)
@@ -187,9 +187,7 @@ def _language_asked(request: HttpRequest) -> str | None:
 
 
 def _survey_in_language(request: HttpRequest, language: str, context: dict) -> HttpResponse:
-    """Show the same survey, with every answer kept, in the language asked for."""
-    translation.activate(language)
-    request.LANGUAGE_CODE = language
+    """Show the same survey, with every answer kept, in the language asked for (active now)."""
     response = render(request, "feedback/survey.html", context)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
@@ -251,6 +249,7 @@ def _survey_submit(
             comment=form.cleaned_data["comment"],
             publish_consent=form.publish_consent(),
             demographics=form.demographics(),
+            kudos=form.cleaned_data.get("kudos", ""),
             language=(get_language() or "en")[:2],
             contact=context["contact"],
         )
@@ -261,11 +260,13 @@ def _survey_submit(
     except (ratelimit.LimiterUnavailable, RedisError, OSError, DatabaseError):
         # Cache or database down: nothing was saved (the transaction rolled back); keep the answers.
         return _unavailable(request, context)
-    return _thanks_redirect(feedback.agency_id)
+    return _thanks_redirect(feedback.agency_id, month=feedback.interaction_month)
 
 
-def _thanks_redirect(agency_id: int | None) -> HttpResponse:
-    token = signing.dumps({"a": agency_id}, salt=THANKS_SALT)
+def _thanks_redirect(agency_id: int | None, *, month: dt.date | None = None) -> HttpResponse:
+    # The month of the contact (which the person knows), to say when the answer first counts.
+    payload = {"a": agency_id, **({"m": f"{month:%Y-%m}"} if month else {})}
+    token = signing.dumps(payload, salt=THANKS_SALT)
     response = redirect(f"{reverse('feedback:thanks')}?t={token}")
     response.status_code = 303
     return response
@@ -287,6 +288,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
     except NoReverseMatch:  # the Agency Pages are not wired in (yet)
         agency_url = ""
     context = {"agency": agency, "agency_url": agency_url, "k": settings.MIN_PUBLIC_RESPONSES}
+    context.update(thanks_release(data.get("m") if isinstance(data, dict) else None))
     return render(request, "feedback/thanks.html", context)
 
 

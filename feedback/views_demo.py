@@ -6,7 +6,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from agencies.clientkey import everyone, seconds_until_allowed
+from agencies.clientkey import LimiterUnavailable, everyone, seconds_until_allowed
+from agencies.hostile_input import cache_unavailable_page
 from agencies.site_views import demo_agency, too_many_requests
 
 from .services_demo import feedback_code_issue_demo
@@ -17,9 +18,12 @@ ALL_CLIENTS = "600/h"  # a ceiling on the codes the demo hands out, whoever asks
 
 @require_POST
 def demo_try(request: HttpRequest) -> HttpResponse:
-    wait = seconds_until_allowed(
-        request, group="demo:try", rate=PER_CLIENT
-    ) or seconds_until_allowed(request, group="demo:try:all", rate=ALL_CLIENTS, key=everyone)
+    try:
+        wait = seconds_until_allowed(
+            request, group="demo:try", rate=PER_CLIENT
+        ) or seconds_until_allowed(request, group="demo:try:all", rate=ALL_CLIENTS, key=everyone)
+    except LimiterUnavailable:
+        return cache_unavailable_page(request)  # no code is handed out uncounted
     if wait:
         return too_many_requests(request, wait)
     agency = demo_agency()

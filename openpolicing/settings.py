@@ -50,7 +50,9 @@ CSRF_FAILURE_VIEW = "agencies.site_views.csrf_failure"  # friendly, translated 4
 # 0 means the client address is REMOTE_ADDR and any X-Forwarded-For header is ignored.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Unset on a laptop: cards follow the address the server is reached at, in DEBUG only
+# (agencies/siteurl.py); production prints exactly this.
+SITE_URL = env.str("SITE_URL", default="")
 
 INSTALLED_APPS = [
     "agencies.admin_apps.StaffAdminConfig",  # django.contrib.admin with the staff site
@@ -73,6 +75,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the input: 400 for NUL bytes and huge numbers, 503 for a cache outage.
+    "agencies.hostile_input.HostileInputMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -81,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Demo logins' guard, required two-step sign-in for agency admins, known-device cookie.
+    "agencies.staff_login.StaffAccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a lockout into the friendly 429 page
     # Last, so it sees a view's database error first: 503 page instead of a 500 (SECURITY.md 25).
@@ -154,9 +160,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
-# Axes first (it refuses locked-out logins), then passwords, then agency roles (agencies/roles.py).
+# Axes first (it refuses locked-out logins), then the per-username back-off, then passwords, then
+# agency roles (agencies/roles.py).
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesBackend",
+    "axes.backends.AxesBackend",  # first: force_login() and sessions name the first backend
+    # Refuses a username in back-off before any password is checked (agencies/staff_login.py).
+    "agencies.staff_login.UsernameBackoffBackend",
     "django.contrib.auth.backends.ModelBackend",
     "agencies.roles.RoleBackend",
 ]
@@ -172,8 +181,19 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "agencies.staff_login.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "agencies.clientkey.client_address"
+# Sign-in records keep a daily pseudonym of the address (the public rate limits' HMAC) and no
+# user agent; usernames are cut to the longest that can exist (SECURITY.md 33).
+AXES_CLIENT_IP_CALLABLE = "agencies.clientkey.address_pseudonym"
+AXES_USERNAME_CALLABLE = "agencies.staff_login.axes_username"
+AXES_HANDLER = "agencies.staff_login.PrivateAxesHandler"
 AXES_VERBOSE = False
+# Per-username back-off, whatever the address (SECURITY.md 31; trade-off in agencies/staff_login.py):
+# this many failures are free, then waits of 30 s doubling up to the maximum.
+STAFF_LOGIN_FREE_FAILURES = env.int("STAFF_LOGIN_FREE_FAILURES", default=10)
+STAFF_LOGIN_BACKOFF_MAX_SECONDS = env.int("STAFF_LOGIN_BACKOFF_MAX_SECONDS", default=900)
+# Two-step sign-in is offered to every staff member at sign-in; agency admins must turn it on
+# before they can work when this is on (the default in production).
+STAFF_TOTP_REQUIRED_FOR_ADMINS = env.bool("STAFF_TOTP_REQUIRED_FOR_ADMINS", default=not DEBUG)
 # The TOTP issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Open Policing")
 
@@ -270,6 +290,9 @@ OPERATOR_NAME = env.str("OPERATOR_NAME", default="Open Policing")
 DEMO_ENABLED = env.bool("DEMO_ENABLED", default=True)
 DEMO_STAFF_USERNAME = env.str("DEMO_STAFF_USERNAME", default="trustville-moderator")
 DEMO_STAFF_PASSWORD = _raw_env("DEMO_STAFF_PASSWORD", "trustville-demo-2026")
+# A second public demo login with the analyst role, so an evaluator can see staff results.
+DEMO_ANALYST_USERNAME = env.str("DEMO_ANALYST_USERNAME", default="trustville-analyst")
+DEMO_ANALYST_PASSWORD = _raw_env("DEMO_ANALYST_PASSWORD", "trustville-results-2026")
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=180)
 
 # Anonymous feedback flow: rate limits (django-ratelimit syntax, counted on the shared cache),

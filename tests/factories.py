@@ -225,7 +225,10 @@ def agency_with_responses(
             values=dict.fromkeys(Question.objects.values_list("code", flat=True), value),
         )
     if rebuild:
+        from feedback.releases import releases_run
+
         rollups_rebuild(agency=item)
+        releases_run(agency=item)  # what pages show: the stored release of closed months
     return item
 
 

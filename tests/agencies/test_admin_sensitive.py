@@ -188,3 +188,10 @@ def test_marking_follows_the_list_both_ways(world):
     stale.refresh_from_db()
     flagged.refresh_from_db()
     assert not stale.sensitive and flagged.sensitive  # the national list stays
+
+
+def test_accents_are_ignored_both_ways():
+    assert NATIONAL.reason("VIOLACION", "").startswith("Sexual assault")
+    assert NATIONAL.reason("notificacion de fallecimiento", "").startswith("Death")
+    assert build_matcher("orden de alejamiento").reason("Orden de Alejamiento", "")
+    assert build_matcher("acusación").reason("ACUSACION falsa", "")

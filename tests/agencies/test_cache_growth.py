@@ -78,8 +78,8 @@ def test_no_anonymous_request_creates_a_key_without_a_ttl(agency):
         detail + "?page=2&trend=24",
         detail + "?page=abc",
         "/agencies/nobody-here/",
-        reverse("agencies:responses_csv", args=[agency.slug]),
-        reverse("agencies:aggregates_csv", args=[agency.slug]),
+        reverse("agencies:table_csv", args=[agency.slug, "scores"]),
+        reverse("agencies:figures_json", args=[agency.slug]),
         "/methodology/",
     ):
         response = client.get(path)

@@ -1,182 +1,167 @@
-"""Open data: k-anonymous rows, streamed downloads with validators, a package that validates."""
+"""Open data: the published figures as CSV and JSON, a data package that validates, the national
+files as the union of the agency files, validators that follow releases and never a write."""
 
 import csv
+import datetime as dt
 import io
 import json
-import re
 
 import frictionless
 import pytest
-from django.http import StreamingHttpResponse
-from django.urls import reverse
 
-from agencies.pages import current_closed_month
-from feedback.models import Feedback, ModerationDecision
-from feedback.rollups import rollups_rebuild
-from surveys.disclosure import QUASI_IDENTIFIERS, add_months, smallest_group
-from tests.factories import AgencyFactory, DistrictFactory, feedback_with_answers
+from agencies import opendata
+from feedback.models import Feedback
+from feedback.releases import current_closed_month, release_date_of, releases_run
+from surveys.disclosure import add_months
+from surveys.models import Question
+from tests.factories import AgencyFactory, ModerationDecisionFactory, feedback_with_answers
 
 pytestmark = pytest.mark.django_db
-K = 10
-QI = ["agency", *(q if q != "category" else "call_category" for q in QUASI_IDENTIFIERS)]
+FILES = [f"{name}.csv" for name in opendata.TABLE_NAMES] + ["figures.json", "datapackage.json"]
 
 
-def period_end(period: str) -> str:
-    """The last month (YYYY-MM) a published period covers."""
-    if "-Q" in period:
-        year, quarter = period.split("-Q")
-        return f"{year}-{int(quarter) * 3:02d}"
-    return period if "-" in period else f"{period}-12"
+def http_day(day: dt.date) -> str:
+    return day.strftime("%a, %d %b %Y 00:00:00 GMT")
 
 
-def download(client, name, slug=None, **headers):
-    url = reverse(f"agencies:{name}", args=[slug]) if slug else reverse(f"agencies:all_{name}")
-    return client.get(url, **headers)
+def url(name: str, slug: str | None = None) -> str:
+    return f"/agencies/{slug}/data/{name}" if slug else f"/open-data/{name}"
 
 
-def body(response) -> str:
-    return b"".join(response.streaming_content).decode()
+def rows(client, name: str, slug: str | None = None) -> list[dict]:
+    response = client.get(url(name, slug))
+    assert response.status_code == 200, name
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
 
 
-def rows_of(response) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(body(response))))
+def agency_with_months(slug: str, counts: list[int], *, value: int = 4) -> object:
+    """A published agency with counts[i] responses in the i-th month before the closed one."""
+    agency = AgencyFactory(slug=slug, name=f"{slug.title()} Police")
+    closed = current_closed_month()
+    codes = list(Question.objects.filter(survey__is_current=True).values_list("code", flat=True))
+    for i, count in enumerate(counts):
+        month = add_months(closed, -(len(counts) - 1 - i))
+        for j in range(count):
+            values = {c: 1 + (value + i + j + n) % 5 for n, c in enumerate(codes)}
+            feedback_with_answers(agency=agency, interaction_month=month, values=values,
+                                  category="traffic_stop" if j % 3 else "call_for_help")  # fmt: skip
+    return agency
 
 
-def test_agency_csv_is_streamed_with_disposition_licence_and_validators(client, trustville):
-    response = download(client, "responses_csv", "trustville")
-    assert response.status_code == 200
-    assert isinstance(response, StreamingHttpResponse)
-    assert response["Content-Disposition"] == 'attachment; filename="trustville-responses.csv"'
-    assert response["Content-Type"].startswith("text/csv")
-    assert "creativecommons.org/licenses/by/4.0" in response["Link"]
-    assert re.fullmatch(r'"[0-9a-f]{32}"', response["ETag"])
-    assert response["Last-Modified"].endswith("GMT")
+@pytest.fixture
+def released(trustville):
+    releases_run()
+    return trustville
 
 
-def test_every_trustville_row_is_k_anonymous_and_from_released_months(client, trustville):
-    rows = rows_of(download(client, "responses_csv", "trustville"))
-    assert len(rows) >= 150  # closed quarters; the open quarter waits
-    assert smallest_group(rows, keys=QI) >= K
-    last = f"{current_closed_month():%Y-%m}"
-    for row in rows:
-        assert re.fullmatch(r"\d{4}(-\d{2}|-Q[1-4])?", row["period"])
-        assert period_end(row["period"]) <= last
-    assert not {"age_band", "race_ethnicity", "gender"} & set(rows[0])
+def test_every_file_is_served_with_licence_and_validators_from_its_content(client, released):
+    for name in FILES:
+        response = client.get(url(name, "trustville"))
+        assert response.status_code == 200, name
+        assert response["ETag"] == opendata.etag_of(response.content), name
+        assert response["Last-Modified"] == http_day(release_date_of(current_closed_month()))
+        assert "creativecommons.org/licenses/by/4.0" in response["Link"]
+        again = client.get(url(name, "trustville"), HTTP_IF_NONE_MATCH=response["ETag"])
+        assert again.status_code == 304, name
+    assert client.get(url("scores.csv", "trustville"))["Content-Type"].startswith("text/csv")
+    assert client.get(url("nothing.csv", "trustville")).status_code == 404
 
 
-def test_rows_are_coarsened_then_suppressed_for_a_small_agency(client):
-    agency = AgencyFactory()
-    north, south = DistrictFactory(agency=agency, name="North"), DistrictFactory(agency=agency)
-    january = add_months(current_closed_month(), -13).replace(month=1)
-    for month, district, count in ((0, north, 10), (1, north, 4), (2, north, 6), (4, south, 3)):
-        for _ in range(count):
-            feedback_with_answers(
-                agency=agency, interaction_month=add_months(january, month), district=district
-            )
-    rollups_rebuild(agency=agency)
-    rows = rows_of(download(client, "responses_csv", agency.slug))
-    periods = sorted({(r["period"], r["district"]) for r in rows})
-    # January holds 10 on its own; February + March pool into Q1; May's 3 fail everything.
-    y = january.year
-    assert periods == [(f"{y}-01", "North"), (f"{y}-Q1", "North")]
-    assert len(rows) == 20
+def test_no_file_carries_a_response_row_or_a_comment(client, released):
+    for name in ("responses.csv", "responses.json", "aggregates.csv"):
+        assert client.get(url(name, "trustville")).status_code == 404
+        assert client.get(url(name)).status_code == 404
+    columns = {c.name for table in opendata.TABLES for c in table.columns}
+    assert not [c for c in columns if c.startswith("q_") or "comment" in c]
+    text = client.get(url("figures.json", "trustville")).content.decode()
+    published = Feedback.objects.filter(agency=released).exclude(published_text="")
+    assert published.exists()
+    for comment in published.values_list("published_text", flat=True)[:20]:
+        assert comment not in text
 
 
-def test_three_responses_give_an_empty_file(client):
-    agency = AgencyFactory()
-    for _ in range(3):
-        feedback_with_answers(agency=agency, interaction_month=current_closed_month())
-    rollups_rebuild(agency=agency)
-    assert rows_of(download(client, "responses_csv", agency.slug)) == []
-    assert rows_of(download(client, "aggregates_csv", agency.slug)) == []
-
-
-def test_only_published_comments_appear(client):
-    agency = AgencyFactory()
-    for i in range(12):
-        feedback_with_answers(
-            agency=agency,
-            interaction_month=current_closed_month(),
-            comment=f"private words {i}",
-            moderation_state=Feedback.Moderation.PUBLISHED if i == 0 else "pending",
-            published_text="Published words." if i == 0 else "",
-        )
-    rollups_rebuild(agency=agency)
-    text = body(download(client, "responses_csv", agency.slug))
-    assert "Published words." in text and "private words" not in text
-
-
-def test_not_modified_when_validators_match(client, trustville):
-    first = download(client, "responses_csv", "trustville")
-    etag, modified = first["ETag"], first["Last-Modified"]
-    again = download(client, "responses_csv", "trustville", HTTP_IF_NONE_MATCH=etag)
-    assert again.status_code == 304
-    since = download(client, "responses_csv", "trustville", HTTP_IF_MODIFIED_SINCE=modified)
-    assert since.status_code == 304
-
-
-def test_etag_changes_when_a_comment_is_moderated(client, trustville):
-    before = download(client, "responses_csv", "trustville")["ETag"]
-    feedback = Feedback.objects.filter(agency=trustville).first()
-    ModerationDecision.objects.create(feedback=feedback, action="withhold", reason="spam")
-    assert download(client, "responses_csv", "trustville")["ETag"] != before
-
-
-def test_json_holds_the_same_rows_and_the_licence(client, trustville):
-    data = json.loads(body(download(client, "responses_json", "trustville")))
-    assert data["license"]["name"] == "CC-BY-4.0" and data["k"] == K
-    csv_rows = rows_of(download(client, "responses_csv", "trustville"))
-    assert len(data["rows"]) == len(csv_rows)
-    assert data["rows"][0]["period"] == csv_rows[0]["period"]
-
-
-def test_aggregates_rest_on_at_least_k_people(client, trustville):
-    rows = rows_of(download(client, "aggregates_csv", "trustville"))
-    assert rows and all(int(r["n"]) >= K and int(r["responses"]) >= K for r in rows)
-    measures = {r["measure"] for r in rows}
-    assert measures == {"trust", "voice", "respect", "neutrality", "motives", "outcome"}
-
-
-def test_datapackage_validates_with_frictionless(client, trustville, tmp_path):
-    descriptor = download(client, "datapackage", "trustville").json()
-    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor))
-    (tmp_path / "responses.csv").write_text(body(download(client, "responses_csv", "trustville")))
-    (tmp_path / "aggregates.csv").write_text(body(download(client, "aggregates_csv", "trustville")))
+def test_the_package_validates_and_documents_every_column(client, released, tmp_path):
+    for name in FILES:
+        if name.endswith(".csv") or name == "datapackage.json":
+            (tmp_path / name).write_bytes(client.get(url(name, "trustville")).content)
     report = frictionless.validate(str(tmp_path / "datapackage.json"))
-    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
-    fields = [f["name"] for f in descriptor["resources"][0]["schema"]["fields"]]
-    header = (tmp_path / "responses.csv").read_text().splitlines()[0].split(",")
-    assert fields == header
-    assert all(f["description"] for r in descriptor["resources"] for f in r["schema"]["fields"])
-
-
-def test_all_agencies_files_leave_out_demo_agencies(client, trustville):
-    real = AgencyFactory(slug="realtown")
-    for _ in range(12):
-        feedback_with_answers(agency=real, interaction_month=current_closed_month())
-    rollups_rebuild(agency=real)
-    rows = rows_of(download(client, "responses_csv"))
-    assert {r["agency"] for r in rows} == {"realtown"}
-    assert smallest_group(rows, keys=QI) >= K
-    assert download(client, "responses_csv")["Content-Disposition"].endswith(
-        'filename="all-agencies-responses.csv"'
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+    package = json.loads((tmp_path / "datapackage.json").read_text())
+    assert package["closed_through"] == f"{current_closed_month():%Y-%m}"
+    assert package["released_on"] == str(release_date_of(current_closed_month()))
+    assert package["k"] == 10 and "at least k = 10" in package["suppression_rule"]
+    assert [s["version"] for s in package["surveys"]] == [1]
+    for resource in package["resources"]:
+        assert resource["description"]
+        for field in resource["schema"]["fields"]:
+            assert len(field["description"]) > 10, (resource["name"], field["name"])
+    questions = list(csv.DictReader(io.StringIO((tmp_path / "questions.csv").read_text())))
+    assert {(q["question"], q["text_en"], q["text_es"]) for q in questions} == set(
+        Question.objects.values_list("code", "text_en", "text_es")
     )
-    assert download(client, "datapackage").json()["licenses"][0]["name"] == "CC-BY-4.0"
+    assert all(q["text_es"] and q["text_es"] != q["text_en"] for q in questions)
 
 
-def test_downloads_stream_rows_lazily(client, trustville, monkeypatch):
-    """The first chunk leaves before the rows run out: nothing collects the whole file."""
-    from agencies import views
+def test_the_json_file_holds_the_same_tables_as_the_csv_files(client, released):
+    doc = json.loads(client.get(url("figures.json", "trustville")).content)
+    assert doc["closed_through"] == f"{current_closed_month():%Y-%m}" and doc["k"] == 10
+    for name in opendata.TABLE_NAMES:
+        from_csv = rows(client, f"{name}.csv", "trustville")
+        as_text = [{k: "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+                    for k, v in row.items()} for row in doc[name]]  # fmt: skip
+        assert as_text == from_csv, name
+        assert from_csv, name
 
-    row = rows_of(download(client, "responses_csv", "trustville"))[0]
-    typed = tuple({**row, "verified": True}.values())  # rows are tuples in column order
 
-    def endless(agencies, closed):
-        for _ in range(50_000):
-            yield typed
-        raise AssertionError("the whole file was materialised")
+def test_national_files_are_the_union_of_the_agency_files(client, trustville):
+    one = agency_with_months("amberton", [12, 11, 10])
+    two = agency_with_months("brookfield", [25, 9, 14])
+    AgencyFactory(slug="unpublished", published=False)
+    releases_run()
+    for name in opendata.TABLE_NAMES:
+        national = rows(client, f"{name}.csv")
+        if name == "questions":
+            assert national == rows(client, "questions.csv", one.slug)
+            continue
+        union = rows(client, f"{name}.csv", one.slug) + rows(client, f"{name}.csv", two.slug)
+        assert national == union, name
+        assert {r["agency"] for r in national} == {"amberton", "brookfield"}, name
+    assert json.loads(client.get(url("figures.json")).content)["blocks"] == (
+        json.loads(client.get(url("figures.json", one.slug)).content)["blocks"]
+        + json.loads(client.get(url("figures.json", two.slug)).content)["blocks"]
+    )
 
-    monkeypatch.setattr(views, "_rows", endless)
-    for name in ("responses_csv", "responses_json"):
-        first = next(iter(download(client, name, "trustville").streaming_content))
-        assert 1_000 < len(first) < 1_000_000
+
+def test_validators_follow_releases_never_a_later_write(client):
+    agency = agency_with_months("cedar", [12, 10])
+    releases_run()
+
+    def capture() -> dict:
+        out = {}
+        for name in FILES:
+            for address in (url(name, agency.slug), url(name)):
+                r = client.get(address)
+                out[address] = (r.content, r["ETag"], r["Last-Modified"])
+        return out
+
+    before = capture()
+    newest = release_date_of(current_closed_month())
+    assert before[url("blocks.csv", agency.slug)][2] == http_day(newest)
+    # Later writes: a response about an open month, a comment and its moderation decision, a
+    # profile edit that no file shows. Nothing public changes, not even a header.
+    open_month = add_months(current_closed_month(), 1)
+    late = feedback_with_answers(agency=agency, interaction_month=open_month,
+                                 comment="Thank you", moderation_state="pending")  # fmt: skip
+    ModerationDecisionFactory(feedback=late)
+    agency.welcome_message = "Welcome"
+    agency.save()
+    releases_run()
+    assert capture() == before
+    # The release of the next month (which now holds k responses) changes them, dated by it.
+    for _ in range(9):
+        feedback_with_answers(agency=agency, interaction_month=open_month)
+    releases_run(today=release_date_of(open_month))
+    after = capture()
+    assert after[url("blocks.csv", agency.slug)][0] != before[url("blocks.csv", agency.slug)][0]
+    assert after[url("blocks.csv", agency.slug)][2] == http_day(release_date_of(open_month))
+    assert after[url("scores.csv")][1] != before[url("scores.csv")][1]

@@ -9,7 +9,8 @@ from django.urls import reverse
 from agencies.cache import agency_data_changed
 from agencies.pages import current_closed_month
 from agencies.reads import national_memo_clear
-from feedback.models import Feedback
+from feedback.models import AgencyRelease, Feedback
+from feedback.releases import releases_rebuild
 from feedback.rollups import rollups_rebuild
 from surveys.disclosure import add_months
 from tests.factories import (
@@ -23,13 +24,13 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Queries of an uncached Agency Page: agency, score rollups, answer rollups, questions, national
-# figures, moderation rollup (which also gives the comment count), comment page, policies,
-# accreditations. A cached page needs none.
-DETAIL_QUERIES = 9
-# The figures sections (score and answer rollups, questions, national figures) are cached apart:
-# a page re-rendered after moderation or a new comment reads only the other five.
-FIGURES_QUERIES = 4
+# Queries of an uncached Agency Page: agency, the stored release (figures and comparison in one
+# row), the questions of its distributions, moderation rollup (which also gives the comment
+# count), comment page, policies, accreditations. A cached page needs none.
+DETAIL_QUERIES = 7
+# The figures sections (the stored release, its questions) are cached apart: a page re-rendered
+# after moderation or a new comment reads only the other five.
+FIGURES_QUERIES = 2
 DIRECTORY_QUERIES = 3  # count, page of agencies, their trust rollups
 
 
@@ -64,10 +65,16 @@ def test_trustville_page_shows_every_element(client, trustville, national):
     for label in ("Voice", "Dignity and respect", "Neutrality", "Trustworthy motives", "Overall"):
         assert label in page
     assert "95 % interval" in page
-    # A demo is compared with the demo's fictional sample agencies, never with the real peers.
-    assert re.search(
-        r"compared only with demo agencies.*median trust index of the 5 demo agencies", page
-    )
+    # A demo is compared with the other demo agencies (never itself, never the real peers), and
+    # only when at least 5 others have a trust index over the same months (was: "the 5 demo
+    # agencies", Trustville counted among them, while the directory lists one).
+    release = AgencyRelease.objects.get(agency=trustville, closed_through=current_closed_month())
+    others = release.figures["comparison"]["others"]
+    if others >= 5:
+        assert f"median trust index of the {others} other demo agencies" in page
+    else:
+        assert "Not enough agencies to compare yet" in page
+        assert f"and there are {others}." in page
     assert "published agencies with enough responses" not in page
     assert "Trust index by release block" in page and "<svg" in response.content.decode()
     assert "Traffic stop" in page and "Welfare check" in page
@@ -75,8 +82,9 @@ def test_trustville_page_shows_every_element(client, trustville, national):
     assert "responded" in page  # a public response under a comment
     assert "Published" in page and "Withheld" in page
     assert "Use of Force Policy 300" in page and "CALEA (demo)" in page
-    for name in ("responses_csv", "responses_json", "aggregates_csv", "datapackage"):
-        assert reverse(f"agencies:{name}", args=["trustville"]) in response.content.decode()
+    for name, args in (("table_csv", ["trustville", "scores"]), ("figures_json", ["trustville"]),
+                       ("datapackage", ["trustville"])):  # fmt: skip
+        assert reverse(f"agencies:{name}", args=args) in response.content.decode()
 
 
 def test_trustville_page_in_spanish(client, trustville):
@@ -113,9 +121,11 @@ def test_a_lone_small_category_is_suppressed_with_its_neighbour(client):
     for _ in range(3):
         feedback_with_answers(agency=agency, interaction_month=closed_month(1), category="other")
     rollups_rebuild(agency=agency)
+    releases_rebuild(agency=agency)
     page = text(client.get(agency.get_absolute_url()))
     assert "23 people" in page  # the block is shown ...
-    assert "Traffic stop Not enough responses yet" in page  # ... but neither category
+    # ... but neither category: traffic stops (20) are hidden with the 3 others, and say so.
+    assert "Traffic stop Not enough responses in any single block yet" in page
     assert "Other contact Not enough responses yet" in page
 
 
@@ -154,6 +164,7 @@ def test_comments_are_escaped(client):
         published_on=closed_month(),
     )
     rollups_rebuild(agency=agency)
+    releases_rebuild(agency=agency)
     body = client.get(agency.get_absolute_url()).content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
@@ -202,6 +213,7 @@ def _grow(agency, count):
     for _ in range(count):
         feedback_with_answers(agency=agency, interaction_month=closed_month(1))
     rollups_rebuild(agency=agency)
+    releases_rebuild(agency=agency)
 
 
 def test_agency_page_query_count_does_not_grow_with_feedback(
@@ -229,6 +241,7 @@ def test_directory_and_methodology_query_counts_are_fixed(client, django_assert_
             agency_with_responses(count=2, month=closed_month(1), rebuild=False)
         for agency in AgencyFactory._meta.model.objects.all():
             rollups_rebuild(agency=agency)
+            releases_rebuild(agency=agency)
         with django_assert_num_queries(DIRECTORY_QUERIES):
             client.get(reverse("agencies:directory"))
     with django_assert_num_queries(0):
@@ -367,6 +380,7 @@ def test_trend_switches_between_12_and_24_months(client):
     for _ in range(10):
         feedback_with_answers(agency=agency, interaction_month=closed_month(2))
     rollups_rebuild(agency=agency)
+    releases_rebuild(agency=agency)
     twelve = client.get(agency.get_absolute_url()).content.decode()
     twenty_four = client.get(agency.get_absolute_url() + "?trend=24").content.decode()
     old = f"{closed_month(18):%b %Y}"

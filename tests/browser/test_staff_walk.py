@@ -55,7 +55,7 @@ def walk(base, page, screenshot, demo, tmp_path, size):
     screenshot(page, f"staff-{size}-1-index")
 
     # Moderate: the oldest pending comment opens first, personal data highlighted.
-    page.get_by_role("link", name="Moderation queue", exact=True).first.click()
+    page.get_by_role("link", name="Comments to review", exact=True).first.click()
     screenshot(page, f"staff-{size}-2-queue")
     page.get_by_role("link", name=re.compile("Dana Whitfield")).click()
     assert page.locator("mark", has_text="555-123-4567").count() >= 1
@@ -110,12 +110,13 @@ def walk(base, page, screenshot, demo, tmp_path, size):
         "WALK-2,2026-10-02,Parade,,Atlantis,\n"
     )
     page.goto(base + "/admin/feedback/servicecall/import/")
-    page.set_input_files("#id_import_file", str(csv_path))
-    page.select_option("#id_format", label="csv")
-    page.get_by_role("button", name="Submit").click()
-    page.wait_for_selector("text=Some rows failed to validate")
+    page.set_input_files("#id_file", str(csv_path))
+    page.get_by_role("button", name="Upload and continue").click()
+    if page.get_by_role("button", name="Check the calls").count():
+        page.get_by_role("button", name="Check the calls").click()
+    page.wait_for_selector("text=Nothing was imported")
     row_error = page.locator(".import-row-errors li", has_text="Unknown district “Atlantis”.")
-    assert row_error.inner_text().startswith("Row 2, district:")
+    assert row_error.inner_text().startswith("Row 3, column “district”:")
     assert row_error.is_visible()
     screenshot(page, f"staff-{size}-7-import-error")
     assert not demo["agency"].service_calls.filter(reference__startswith="WALK").exists()

@@ -1,6 +1,7 @@
 """Codes and cards in the staff workspace: batches, printable sheets, CSV, response rates."""
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -40,9 +41,9 @@ def moderator(client, agency):
     return user
 
 
-def blank_cards(client, **data):
+def blank_cards(client, HTTP_HOST=None, **data):  # noqa: N803 - the test client's keyword
     form = {"count": 3, "output": "sheet", "paper": "letter", "expires_in_days": 60, **data}
-    return client.post(BLANK, form)
+    return client.post(BLANK, form, **({"HTTP_HOST": HTTP_HOST} if HTTP_HOST else {}))
 
 
 def test_blank_cards_print_once_and_only_digests_are_kept(client, agency, moderator):
@@ -145,23 +146,40 @@ def test_only_sensitive_calls_selected_prints_nothing(client, agency, moderator)
     assert not FeedbackCode.objects.exists()
 
 
-def test_response_rate_per_batch_only_from_k_codes(client, agency, moderator, settings):
+def test_response_rate_only_after_the_batch_expired_and_from_k_responses(
+    client, agency, moderator, settings
+):
+    """Was: a rate from k codes up, live (a batch of 10 moved from 0 % to 10 % at the moment of a
+    submission, issue 11 §5). Now nothing while a code can still be used, then "fewer than k"
+    until k responses, then the rate."""
     settings.MIN_PUBLIC_RESPONSES = 10
-    big = CodeBatchFactory(agency=agency, size=20)
-    for i in range(20):
-        FeedbackCode.objects.create(
-            digest=f"{i:064d}", agency=agency, batch=big, expires_on="2027-01-01", redeemed=i < 5
-        )
-    small = CodeBatchFactory(agency=agency, size=2)
-    FeedbackCode.objects.create(
-        digest="f" * 64, agency=agency, batch=small, expires_on="2027-01-01", redeemed=True
-    )
+    past = dt.date.today() - dt.timedelta(days=1)
+    future = dt.date.today() + dt.timedelta(days=30)
+
+    def batch(size: int, used: int, expires: dt.date, tag: str) -> None:
+        made = CodeBatchFactory(agency=agency, size=size)
+        for i in range(size):
+            FeedbackCode.objects.create(
+                digest=f"{tag}{i:063d}", agency=agency, batch=made, expires_on=expires,
+                redeemed=i < used,
+            )  # fmt: skip
+
+    batch(10, 0, future, "a")
+    before = client.get(reverse("admin:feedback_codebatch_changelist")).content.decode()
+    FeedbackCode.objects.filter(digest__startswith="a").filter(
+        pk=FeedbackCode.objects.first().pk
+    ).update(redeemed=True)
+    after = client.get(reverse("admin:feedback_codebatch_changelist")).content.decode()
+    assert "shown once its codes have expired" in before
+    assert "10 %" not in after and before.count("shown once") == after.count("shown once")
+    batch(20, 5, past, "b")
+    batch(20, 12, past, "c")
 
     body = client.get(reverse("admin:feedback_codebatch_changelist")).content.decode()
 
-    assert "25 %" in body
-    assert "shown from 10 codes" in body
-    assert "100 %" not in body
+    assert "fewer than 10 responses" in body
+    assert "60 %" in body
+    assert "25 %" not in body
 
 
 def test_individual_codes_are_not_browsable_in_the_admin(client, agency, moderator):
@@ -174,3 +192,35 @@ def test_roles_without_codes_cannot_print(client, agency, role):
 
     assert blank_cards(client).status_code == 403
     assert not FeedbackCode.objects.exists()
+
+
+def test_cards_follow_the_laptop_servers_address_when_site_url_is_unset(
+    client, agency, moderator, settings
+):
+    settings.SITE_URL = ""
+    settings.DEBUG = True
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+
+    body = blank_cards(client, count=1, HTTP_HOST="127.0.0.1:8143").content.decode()
+
+    (code,) = set(CODE_RE.findall(body))
+    size, path = re.search(r'viewBox="0 0 (\d+) \1".*?<path d="([^"]+)"', body, re.S).groups()
+    assert read_qr(*rasterise_drawing(int(size), path)) == [f"http://127.0.0.1:8143/f/{code}"]
+    assert "http://127.0.0.1:8143/feedback/" in body
+    assert "127.0.0.1:8000" not in body
+
+
+@pytest.mark.parametrize(
+    ("site_url", "debug"), [("https://feedback.example.org", True), ("", False)]
+)
+def test_production_never_takes_the_address_from_the_request(
+    client, agency, moderator, settings, site_url, debug
+):
+    settings.SITE_URL = site_url
+    settings.DEBUG = debug
+    settings.ALLOWED_HOSTS = ["evil.example"]
+
+    body = blank_cards(client, count=1, HTTP_HOST="evil.example").content.decode()
+
+    assert "evil.example" not in body
+    assert (site_url or "http://127.0.0.1:8000") + "/feedback/" in body

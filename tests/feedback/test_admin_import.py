@@ -369,8 +369,16 @@ KINDS = ["Parada de tráfico", "Llamada de ayuda", "TRAFFIC STOP", "Crime report
 NATURES = [
     ("SPEEDING", "TS"),
     ("SPEEDING", "TS"),
+    ("SPEEDING", "TS"),
+    ("RED LIGHT", "TS"),
     ("RED LIGHT", "TS"),
     ("BURGLARY REPORT", "BUR"),
+    ("BURGLARY REPORT", "BUR"),
+    ("ALARM", "ALM"),
+    ("ALARM", "ALM"),
+    ("FOUND PROPERTY", "FP"),
+    ("FOUND PROPERTY", "FP"),
+    ("PARKING COMPLAINT", "PK"),
     ("THEFT REPORT", "THF"),
     ("NOISE COMPLAINT", "NC"),
     ("Domestic violence - in progress", "DV"),
@@ -430,3 +438,28 @@ def test_twenty_thousand_row_export(client, agency, staff):
     assert ServiceCall.objects.filter(agency=agency).count() == 20_000
     assert ServiceCall.objects.filter(agency=agency, sensitive=True).count() == sensitive
     print(f"20,000 rows checked and saved in {elapsed:.1f} s")
+
+
+def test_progress_is_reported_to_the_uploader_only(client, agency, staff):
+    token = import_plain(client, GOOD)
+    progress = reverse("admin:feedback_servicecall_import_progress", args=[token])
+    assert client.get(progress).json() == {"phase": "waiting", "done": 0, "total": 0}
+
+    check(client, token)
+
+    assert client.get(progress).json() == {"phase": "checking", "done": 4, "total": 4}
+    client.force_login(staff_user(agency, Membership.Role.MODERATOR))
+    assert client.get(progress).status_code == 404
+
+
+def test_a_remembered_date_format_that_no_longer_fits_suggests_the_one_that_does():
+    parsed = cad.read_file(b"ref,when,kind\nA,31/10/2026,other\nB,01/11/2026,other\n")
+    mapping = cad.ColumnMapping(
+        {"reference": "ref", "date": "when", "category": "kind"}, date_format="%m/%d/%Y"
+    )
+    lookups = cad.Lookups({"other": "other"}, {}, {}, lambda t, c: "")
+
+    result = cad.check_rows(parsed, mapping, lookups)
+
+    assert [e.row for e in result.errors] == [2]
+    assert result.date_hint == "%d/%m/%Y"

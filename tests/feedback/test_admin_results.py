@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from agencies.models import Membership
-from feedback.models import Feedback
+from feedback.models import AgencyRelease, Feedback
+from feedback.releases import releases_run
 from tests.factories import (
     AgencyFactory,
     DistrictFactory,
@@ -20,6 +21,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 RESULTS = reverse("admin:feedback_results")
+RELEASED = dt.date(2027, 1, 5)
 RESULTS_CSV = reverse("admin:feedback_results_csv")
 
 
@@ -36,7 +38,9 @@ def agency(settings):
             fb = feedback_with_answers(agency=agency, district=district)
             if district is north:
                 fb.officers.add(officer)
-    feedback_with_answers(
+    # Every North call had the officer as its primary officer (the comments' calls too), so the
+    # officer's cell and North are the same people and both may be shown.
+    commented = feedback_with_answers(
         agency=agency,
         district=north,
         comment="Thank you for the patience",
@@ -51,7 +55,10 @@ def agency(settings):
         publish_consent=True,
         moderation_state=Feedback.Moderation.PUBLISHED,
         published_text="Nobody listened at all",
-    )
+    ).officers.add(officer)
+    commented.officers.add(officer)
+    # October's codes have all expired by the end of December: its block is released.
+    releases_run(today=RELEASED)
     return agency
 
 
@@ -65,17 +72,33 @@ def test_analyst_sees_scores_and_only_groups_of_at_least_k(client, agency):
     assert "no-store" in response["Cache-Control"]
     assert "75.0" in body
     assert "Dana Whitfield #77" in body
-    # South has 3 responses; East (the smallest other cell) is hidden with it.
-    assert body.count("fewer than 10 responses: not shown") >= 2
+    # South has 3 responses; East (the smallest other cell, 11) is hidden with it, and says why.
+    assert body.count("fewer than 10 responses: not shown") == 1
+    assert "Not enough responses in any single block yet" in body
 
 
-def test_kudos_lists_published_positive_comments_only(client, agency):
+def test_results_show_no_comment_and_no_kudos_picked_by_scores(client, agency):
+    """Was: kudos listed published comments whose author's outcome score was >= 75 (issue 11 §7:
+    every entry told staff something about one person's answers). Kudos left the results."""
     client.force_login(staff_user(agency, Membership.Role.ADMIN))
 
     body = client.get(RESULTS).content.decode()
 
-    assert "Thank you for the patience" in body
+    # Thanks are the respondents' own messages to officers (feedback.Kudos), not a list of
+    # published comments whose authors scored high.
+    assert "Thank you for the patience" not in body
     assert "Nobody listened at all" not in body
+    assert "Kudos" not in body
+
+
+def test_staff_results_are_the_public_release_figure_for_figure(client, agency):
+    client.force_login(staff_user(agency, Membership.Role.ANALYST))
+    headline = AgencyRelease.objects.get(agency=agency).figures["headline"]
+    rows = list(csv.DictReader(io.StringIO(client.get(RESULTS_CSV).content.decode())))
+    overall = next(r for r in rows if r["breakdown"] == "overall")
+    assert float(overall["trust"]) == round(headline["measures"]["trust"]["value"], 1)
+    assert int(overall["responses"]) == headline["measures"]["trust"]["n"]
+    assert (overall["first_month"], overall["last_month"]) == ("2026-10", "2026-10")
 
 
 def test_csv_export_holds_only_shown_aggregates(client, agency):
@@ -103,6 +126,7 @@ def test_a_response_this_month_changes_no_figure(client, agency):
         values={"respect_dignity": 1},
     )
 
+    releases_run(today=RELEASED)
     assert client.get(RESULTS_CSV).content == before
 
 
@@ -111,6 +135,7 @@ def test_results_are_for_the_staff_members_own_agency(client, agency):
     zeb = DistrictFactory(agency=other, name="Zeb")
     for _ in range(12):
         feedback_with_answers(agency=other, district=zeb)
+    releases_run(today=RELEASED)
     client.force_login(staff_user(agency, Membership.Role.ANALYST))
 
     assert "Zeb" not in client.get(RESULTS).content.decode()

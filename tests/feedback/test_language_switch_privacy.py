@@ -38,6 +38,8 @@ def test_switching_language_keeps_every_answer_and_the_comment(client, code) -> 
     assert response.status_code == 200
     page = response.content.decode()
     assert '<html lang="es">' in page and "Totalmente de acuerdo" in page
+    assert "El agente escuchó lo que yo tenía que decir." in page  # the questions too
+    assert "The officer listened to what I had to say." not in page
     assert "There is a problem" not in page and "Hay un problema" not in page  # nothing judged
     assert f"{CANARY}</textarea>" in page
     assert 'value="25_44" id="id_age_band_1" checked' in page

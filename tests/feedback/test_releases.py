@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from feedback import releases, services
-from feedback.models import AgencyRelease, CodeBatch, FeedbackCode, ReleaseBlock
+from feedback.models import AgencyRelease, CodeBatch, Feedback, FeedbackCode, ReleaseBlock
 from feedback.releases import CodeIssueRefused, code_expiry, releases_rebuild, releases_run
 from feedback.services import CodeRefused, code_check, codes_issue, feedback_submit
 from surveys.models import Question, Survey
@@ -178,3 +178,45 @@ def test_the_release_is_what_the_month_of_release_shows():
     headline = release.figures["headline"]
     assert headline["n"] == 40
     assert headline["blocks"] == [{"first": "2026-03-01", "last": "2026-03-01", "n": 40}]
+
+
+@override_settings(FEEDBACK_CODE_DAYS=60, MIN_PUBLIC_RESPONSES=10)
+def test_officer_figures_use_the_primary_officer_only():
+    """Issue 11 (6): grouped by every officer on a call, B0 (10 calls) and B1 (the same 10 plus
+    one alone) differ by exactly one person. By primary officer, B1 has one call: not shown, and
+    B0 is hidden with it, since the rest would otherwise be that one call."""
+    from tests.factories import OfficerFactory
+
+    agency = AgencyFactory()
+    b0 = OfficerFactory(agency=agency, display_name="B0", badge_number="0")
+    b1 = OfficerFactory(agency=agency, display_name="B1", badge_number="1")
+    for _ in range(10):
+        fb = feedback_with_answers(agency=agency, interaction_month=MARCH)
+        fb.officers.add(b0)
+        fb.officers.add(b1)
+    feedback_with_answers(agency=agency, interaction_month=MARCH).officers.add(b1)
+    for _ in range(12):
+        feedback_with_answers(agency=agency, interaction_month=MARCH)
+    # The weakened grouping (every officer on the call) is a difference of one person.
+    through = Feedback.officers.through.objects.filter(feedback__agency=agency)
+    every = {o: through.filter(officer=o).count() for o in (b0, b1)}
+    assert every[b1] - every[b0] == 1
+    releases_run(today=MARCH_RELEASE)
+    cells = ReleaseBlock.objects.get(agency=agency).figures["breakdowns"]["officer"]["cells"]
+    assert str(b1.pk) not in cells
+    shown = {key: cell["n"] for key, cell in cells.items()}
+    assert all(n >= 10 for n in shown.values())
+    hidden = ReleaseBlock.objects.get(agency=agency).figures["breakdowns"]["officer"]["hidden"]
+    assert hidden == 0 or hidden >= 10
+
+
+@override_settings(FEEDBACK_CODE_DAYS=60)
+def test_the_thank_you_page_names_the_month_the_answer_first_counts(client):
+    from django.core import signing
+
+    from feedback.views import THANKS_SALT
+
+    token = signing.dumps({"a": None, "m": "2026-03"}, salt=THANKS_SALT)
+    page = client.get(f"/feedback/thanks/?t={token}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Your answers count for your contact in March 2026" in page
+    assert "published results in May 2026" in page  # March closes on 31 May

@@ -27,6 +27,8 @@ class Command(BaseCommand):
             self.stdout.write("Loaded the Trustville demo agency.")
         # The sample comments reach the moderation queue as one daily batch (feedback.moderation).
         call_command("release_comments", verbosity=0, stdout=io.StringIO())
+        # Figures come from stored releases, derived from the fixture's responses (idempotent).
+        call_command("release_blocks", stdout=io.StringIO())
         agency = Agency.objects.get(slug="trustville")
         user, _ = get_user_model().objects.get_or_create(
             username=settings.DEMO_STAFF_USERNAME, defaults={"is_staff": True}

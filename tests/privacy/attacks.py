@@ -1,0 +1,406 @@
+"""The agency's attacks on what the site publishes, written as it would run them.
+
+Each attack takes a `Public` harvest (tests/privacy/public.py: pages and files, parsed) and
+returns what it recovered: groups of fewer than k people with their answer vectors or their mean
+score. None of them reads the database; the tests compare what they claim with the truth.
+
+Integer programs use PuLP with its bundled CBC solver. Every constraint holds for the true data
+(published means are rounded to 2 decimals, so sums are constrained to n x (mean +/- 0.005)), so
+the truth is always feasible: a bound the solver proves is a fact about the real respondents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pulp
+
+from .public import Public
+
+PILLARS = ("voice", "respect", "neutrality", "motives")
+MEASURES = ("trust", *PILLARS, "outcome")
+ROUNDING = 0.005  # published means carry 2 decimals
+_DEBUG = False
+# PuLP 3.3 announces API changes for 4.0 on every variable; the pinned version works as used.
+warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulp(\.|$)")
+
+
+def _solver() -> pulp.LpSolver:
+    return pulp.PULP_CBC_CMD(msg=_DEBUG, timeLimit=60)
+
+
+def _month(text: str) -> dt.date:
+    return dt.date(int(text[:4]), int(text[5:7]), 1)
+
+
+def period_months(period: str) -> set[dt.date]:
+    """The months of a published period: YYYY-MM, YYYY-Qn or YYYY."""
+    if len(period) == 7 and period[4] == "-" and period[5] != "Q":
+        return {_month(period)}
+    year = int(period[:4])
+    if "-Q" in period:
+        first = (int(period[-1]) - 1) * 3 + 1
+        return {dt.date(year, m, 1) for m in range(first, first + 3)}
+    return {dt.date(year, m, 1) for m in range(1, 13)}
+
+
+def block_months(start: str, end: str) -> set[dt.date]:
+    months, month = set(), _month(start)
+    while month <= _month(end):
+        months.add(month)
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months
+
+
+def person_scores(answers: dict[str, int | None], pillars: dict[str, str]) -> dict:
+    """What the agency computes from one published row: the methodology's scores."""
+    by_pillar: dict[str, list[float]] = defaultdict(list)
+    for code, value in answers.items():
+        if value:
+            by_pillar[pillars[code]].append((value - 1) * 25.0)
+    scores = {p: (sum(v) / len(v) if v else None) for p, v in
+              ((p, by_pillar.get(p, [])) for p in (*PILLARS, "outcome"))}  # fmt: skip
+    answered = [scores[p] for p in PILLARS if scores[p] is not None]
+    scores["trust"] = sum(answered) / len(answered) if answered else None
+    return scores
+
+
+def _number(text: str | None) -> float | None:
+    return None if text in (None, "") else float(text)
+
+
+# --- 1. Rows next to aggregates: which block is each row in? ------------------------------------
+
+
+@dataclass(frozen=True)
+class RecoveredGroup:
+    """A group of fewer than k people the agency can name, with every answer vector."""
+
+    block: tuple[str, str]
+    category: str
+    district: str
+    language: str
+    vectors: tuple[tuple[tuple[str, int | None], ...], ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.vectors)
+
+
+def rows_to_blocks(public: Public, *, k: int) -> list[RecoveredGroup]:
+    """Subset sums as an integer program: place every published row in its release block.
+
+    Rows carry a coarse period (quarter, year) and exact answers; the aggregates give, per block
+    and kind of contact, how many people scored each measure and their mean. For each kind of
+    contact the program assigns rows to blocks so that every published count and sum holds
+    (unpublished rows fill the rest, as few as possible). A part of a row class (same period,
+    district, language) whose size in a block is the same in every solution, and under k, is a
+    named group of fewer than k people; when every answer vector in it is forced too, the agency
+    has their answers.
+    """
+    rows = public.rows_with_answers()
+    questions = public.table("questions.csv")
+    cells = public.table("aggregates.csv")
+    if not rows or not cells or not questions:
+        return []
+    pillars = {f"q_{q['question']}": q["pillar"] for q in questions}
+    blocks = sorted({(c["period_start"], c["period_end"]) for c in cells})
+    months = {b: block_months(*b) for b in blocks}
+    published = {(c["period_start"], c["period_end"], c["call_category"], c["measure"]):
+                 (int(c["n"]), float(c["mean"])) for c in cells}  # fmt: skip
+    types: dict[tuple, int] = defaultdict(int)  # (period, district, category, language, vector)
+    for r in rows:
+        vector = tuple((c, int(v) if v != "" else None) for c, v in sorted(r.items())
+                       if c.startswith("q_") and v != "")  # fmt: skip
+        types[(r["period"], r["district"], r["call_category"], r["language"], vector)] += 1
+    return _place(types, blocks, months, published, pillars, k)
+
+
+def _place(types, blocks, months, published, pillars, k) -> list[RecoveredGroup]:
+    prob = pulp.LpProblem("rows_to_blocks", pulp.LpMinimize)
+    y: dict[tuple, pulp.LpVariable] = {}
+    scores = {t: person_scores(dict(t[4]), pillars) for t in types}
+    for i, (t, count) in enumerate(types.items()):
+        fits = [b for b in blocks if months[b] & period_months(t[0])]
+        if not fits:
+            continue  # outside every published block: nothing to place it against
+        for j, b in enumerate(fits):
+            y[(t, b)] = pulp.LpVariable(f"y_{i}_{j}", 0, count, cat="Integer")
+        prob += pulp.lpSum(y[(t, b)] for b in fits) == count
+    slack = []
+    categories = sorted({c for (_, _, c, _) in published})
+    for j, b in enumerate(blocks):
+        for c, category in enumerate(categories):
+            for m, measure in enumerate(MEASURES):
+                cell = published.get((*b, category, measure))
+                if cell is None:
+                    continue
+                n, mean = cell
+                # Unpublished rows (suppressed, or with the category withheld) fill the rest.
+                s = pulp.LpVariable(f"s_{j}_{c}_{m}", 0, n, cat="Integer")
+                u = pulp.LpVariable(f"u_{j}_{c}_{m}", 0)
+                slack.append(s)
+                members = [(t, v) for (t, bb), v in y.items() if bb == b
+                           and (not category or t[2] == category)
+                           and scores[t][measure] is not None]  # fmt: skip
+                prob += pulp.lpSum(v for _, v in members) + s == n
+                total = pulp.lpSum(scores[t][measure] * v for t, v in members) + u
+                prob += u <= 100 * s
+                prob += total >= n * (mean - ROUNDING) - 1e-6
+                prob += total <= n * (mean + ROUNDING) + 1e-6
+    if not y or not slack:
+        return []
+    prob += pulp.lpSum(slack)
+    if prob.solve(_solver()) != pulp.LpStatusOptimal:
+        return []
+    prob += pulp.lpSum(slack) <= round(pulp.value(prob.objective) or 0)
+
+    def bounds(expr: pulp.LpAffineExpression) -> tuple[float, float]:
+        out = []
+        for sense in (pulp.LpMinimize, pulp.LpMaximize):
+            prob.sense = sense
+            prob.setObjective(expr)
+            prob.solve(_solver())
+            out.append(round(pulp.value(prob.objective) or 0))
+        return out[0], out[1]
+
+    found = []
+    classes: dict[tuple, list[tuple]] = defaultdict(list)
+    for t in types:
+        classes[t[:4]].append(t)
+    for (period, district, category, language), members in classes.items():
+        for b in blocks:
+            if not months[b] & period_months(period) or months[b] >= period_months(period):
+                continue  # the class lies in one block: no finer group to find
+            part = [y[(t, b)] for t in members if (t, b) in y]
+            if not part:
+                continue
+            low, high = bounds(pulp.lpSum(part))
+            if low != high or not 0 < low < k:
+                continue
+            vectors = []
+            for t in members:
+                if (t, b) not in y:
+                    continue
+                t_low, t_high = bounds(y[(t, b)])
+                if t_low != t_high:
+                    break
+                vectors += [t[4]] * int(t_low)
+            else:
+                found.append(RecoveredGroup(b, category, district, language, tuple(vectors)))
+    return found
+
+
+# --- 2. Differencing across breakdowns (and across blocks) ----------------------------------
+
+
+@dataclass(frozen=True)
+class IsolatedGroup:
+    """People the published breakdowns single out: how many, and their mean trust index."""
+
+    description: str
+    size: int
+    mean_low: float
+    mean_high: float
+
+
+def _figures(public: Public) -> tuple[list[dict], list[dict], list[dict]]:
+    blocks = public.table("/blocks.csv")
+    scores = public.table("/scores.csv")
+    cells = public.table("aggregates.csv")
+    return blocks, scores, cells
+
+
+def isolate_by_breakdowns(public: Public, *, k: int) -> list[IsolatedGroup]:
+    """Bound, over every data set consistent with the figures, the count and trust of small groups.
+
+    Unknowns are the people with a trust index in each block and kind of contact (N) and their
+    total trust (T). Facts: each block's n and trust; the twelve-month trust and its breakdown by
+    kind of contact (a kind's figure adds its block cells that hold >= k, as the page says);
+    per-block cells when a file gives them. Candidates are each block cell, and what the
+    breakdown hides in total, per kind and over all kinds. A candidate whose size is the same in
+    every solution and under k, with its trust pinned within rounding, is an isolated group.
+    """
+    blocks, scores, cells = _figures(public)
+    block_keys = [(b["block_start"], b["block_end"]) for b in blocks] or sorted(
+        {(c["period_start"], c["period_end"]) for c in cells}
+    )
+    categories = sorted(
+        {s["group"] for s in scores if s.get("breakdown") == "call_category"}
+        | {c["call_category"] for c in cells if c["call_category"]}
+    )
+    if not block_keys or not categories:
+        return []
+    prob = pulp.LpProblem("breakdowns", pulp.LpMinimize)
+    big = 100_000
+    atoms = list(itertools.product(range(len(block_keys)), range(len(categories))))
+    N = {a: pulp.LpVariable(f"N_{a[0]}_{a[1]}", 0, big, cat="Integer") for a in atoms}
+    T = {a: pulp.LpVariable(f"T_{a[0]}_{a[1]}", 0) for a in atoms}
+    for a in atoms:
+        prob += T[a] <= 100 * N[a]
+
+    def fact(group: list[tuple[int, int]], n: int, mean: float | None, count=N, total=T) -> None:
+        prob.addConstraint(pulp.lpSum(count[a] for a in group) == n)
+        if mean is not None:
+            total_of = pulp.lpSum(total[a] for a in group)
+            prob.addConstraint(total_of >= n * (mean - ROUNDING) - 1e-6)
+            prob.addConstraint(total_of <= n * (mean + ROUNDING) + 1e-6)
+
+    index = {b: i for i, b in enumerate(block_keys)}
+    for b in blocks:
+        if b["trust_n"]:
+            i = index[(b["block_start"], b["block_end"])]
+            fact([(i, c) for c in range(len(categories))], int(b["trust_n"]), float(b["trust"]))
+    for c in cells:
+        key = (c["period_start"], c["period_end"])
+        if c["measure"] == "trust" and key in index:
+            i = index[key]
+            group = [(i, categories.index(c["call_category"]))] if c["call_category"] else [
+                (i, j) for j in range(len(categories))]  # fmt: skip
+            fact(group, int(c["n"]), float(c["mean"]))
+    shown_r: dict[tuple[int, int], pulp.LpVariable] = {}
+    window = [s for s in scores if s["measure"] == "trust"]
+    hidden_parts: dict[str, pulp.LpAffineExpression] = {}
+    for s in window:
+        inside = [
+            index[b] for b in block_keys if s["period_start"] <= b[0] and b[1] <= s["period_end"]
+        ]
+        if s["breakdown"] == "all" and s["withheld"] == "false":
+            fact([(i, c) for i in inside for c in range(len(categories))], int(s["n"]),
+                 float(s["value"]))  # fmt: skip
+        if s["breakdown"] != "call_category":
+            continue
+        j = categories.index(s["group"])
+        # R = N when the block cell is shown (then N >= k), else 0; S likewise for the trust.
+        R, S = {}, {}
+        for i in inside:
+            r = pulp.LpVariable(f"r_{i}_{j}", cat="Binary")
+            shown_r[(i, j)] = r
+            R[(i, j)] = pulp.LpVariable(f"R_{i}_{j}", 0)
+            S[(i, j)] = pulp.LpVariable(f"S_{i}_{j}", 0)
+            prob += N[(i, j)] >= k * r
+            prob += R[(i, j)] <= N[(i, j)]
+            prob += R[(i, j)] <= big * r
+            prob += R[(i, j)] >= N[(i, j)] - big * (1 - r)
+            prob += S[(i, j)] <= T[(i, j)]
+            prob += S[(i, j)] <= 100 * big * r
+            prob += S[(i, j)] >= T[(i, j)] - 100 * big * (1 - r)
+        if s["withheld"] == "false":
+            fact(list(R), int(s["n"]), float(s["value"]), count=R, total=S)
+        else:
+            prob += pulp.lpSum(R.values()) == 0
+        hidden_parts[f"hidden {s['group']} {s['period_start']}..{s['period_end']}"] = (
+            pulp.lpSum(N[a] - R[a] for a in R), pulp.lpSum(T[a] - S[a] for a in R))  # fmt: skip
+    prob += pulp.lpSum([])
+    if prob.solve(_solver()) != pulp.LpStatusOptimal:
+        return []
+    candidates = {
+        f"block {block_keys[i][0]}..{block_keys[i][1]} {categories[j]}": (N[(i, j)], T[(i, j)])
+        for i, j in atoms
+    }
+    candidates.update(hidden_parts)
+    if hidden_parts:
+        candidates["hidden, every kind"] = (
+            pulp.lpSum(n for n, _ in hidden_parts.values()),
+            pulp.lpSum(t for _, t in hidden_parts.values()),
+        )
+
+    def bound(expr, sense) -> float:
+        prob.sense = sense
+        prob.setObjective(expr)
+        prob.solve(_solver())
+        return pulp.value(prob.objective) or 0.0
+
+    found = []
+    for name, (count, total) in candidates.items():
+        high = round(bound(count, pulp.LpMaximize))
+        if not 0 < high < k or round(bound(count, pulp.LpMinimize)) != high:
+            continue
+        t_low, t_high = bound(total, pulp.LpMinimize), bound(total, pulp.LpMaximize)
+        if t_high - t_low <= 100 * high / 4:  # pinned to within a quarter of the scale
+            found.append(IsolatedGroup(name, high, t_low / high, t_high / high))
+    return found
+
+
+# --- 3. Differencing across measures ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureDifference:
+    """The mean trust of the people who skipped a pillar, recovered from trust vs the pillars."""
+
+    where: str
+    size: int
+    mean: float
+    error: float
+
+
+def skipped_pillar_trust(public: Public, *, k: int) -> list[MeasureDifference]:
+    """Compare a population's trust with its four pillars, as the issue did (12 x (trust - mean)).
+
+    If trust is each person's mean over the pillars they answered, then for people who skipped
+    exactly one pillar, trust total - (sum of pillar totals) / 4 = (their trust total) / 4, and
+    their number is the sum over pillars of (trust n - pillar n). When the trust figure is the
+    mean of the four pillar figures there is nothing to learn, and the attack says nothing.
+    """
+    found = []
+    for address, rows in public.tables.items():
+        groups: dict[tuple, dict[str, tuple[int, float]]] = defaultdict(dict)
+        for r in rows:
+            n = r.get("n")
+            value = r.get("value", r.get("mean"))
+            if r.get("measure") in MEASURES and n and value not in (None, ""):
+                key = tuple(r.get(c, "") for c in ("agency", "period_start", "period_end",
+                                                   "breakdown", "group", "call_category"))  # fmt: skip
+                groups[key][r["measure"]] = (int(n), float(value))
+        for key, m in groups.items():
+            if not all(p in m for p in ("trust", *PILLARS)):
+                continue
+            n_t, v_t = m["trust"]
+            if abs(v_t - sum(m[p][1] for p in PILLARS) / 4) <= 2 * ROUNDING:
+                continue  # the mean of the pillar figures: the same people, nothing to learn
+            skipped = sum(n_t - m[p][0] for p in PILLARS)
+            if not 0 < skipped < k or any(m[p][0] > n_t for p in PILLARS):
+                continue
+            residual = n_t * v_t - sum(m[p][0] * m[p][1] for p in PILLARS) / 4
+            error = (n_t + sum(m[p][0] for p in PILLARS) / 4) * ROUNDING
+            mean = 4 * residual / skipped
+            if -1 <= mean <= 101:
+                found.append(MeasureDifference(f"{address} {key}", skipped, mean,
+                                               4 * error / skipped))  # fmt: skip
+    return found
+
+
+# --- 4. Differencing over time -------------------------------------------------------------
+
+
+def changed(before: dict[str, bytes], after: dict[str, bytes]) -> list[str]:
+    """Addresses whose bytes differ (or that appeared or vanished) between two harvests."""
+    return sorted(a for a in before.keys() | after.keys() if before.get(a) != after.get(a))
+
+
+@dataclass(frozen=True)
+class NewResponse:
+    where: str
+    trust: float
+    error: float
+
+
+def new_response_trust(before: Public, after: Public) -> list[NewResponse]:
+    """A block whose n grew by one gives the newcomer's trust: (n+1) x new mean - n x old mean."""
+    found = []
+    for address, rows in before.tables.items():
+        old = {(r.get("agency"), r.get("block_start")): r for r in rows if r.get("trust")}
+        for r in after.tables.get(address, []):
+            was = old.get((r.get("agency"), r.get("block_start")))
+            if not was or not r.get("trust") or int(r["trust_n"]) != int(was["trust_n"]) + 1:
+                continue
+            n = int(was["trust_n"])
+            trust = (n + 1) * float(r["trust"]) - n * float(was["trust"])
+            found.append(NewResponse(f"{address} {r['block_start']}", trust,
+                                     (2 * n + 1) * ROUNDING))  # fmt: skip
+    return found

@@ -1,0 +1,81 @@
+"""Reconstruction: subset sums (as an integer program) over everything public for a block.
+
+Weakened: the old open data (per-response rows with coarse periods next to exact per-block means
+by kind of contact). Real: the open data is the page's figures; no file carries one person's answers.
+"""
+
+import datetime as dt
+
+import pytest
+
+from agencies.pages import current_closed_month
+from surveys.disclosure import add_months
+
+from .attacks import rows_to_blocks
+from .conftest import K, generated_agency
+from .public import harvest
+from .weakened import People
+
+pytestmark = pytest.mark.django_db
+
+
+def last_closed_quarter() -> list[dt.date]:
+    """The three months of the newest calendar quarter that is closed (inside the page's year)."""
+    month = current_closed_month()
+    while month.month % 3:
+        month = add_months(month, -1)
+    return [add_months(month, -2), add_months(month, -1), month]
+
+
+def small_agency():
+    """Thirty English-speaking traffic stops pinned to their months, ten Spanish-speaking ones
+    whose rows only say "first quarter": exactly what the issue's search exploited."""
+    plan = []
+    for month, es in zip(last_closed_quarter(), (4, 3, 3), strict=True):
+        plan += [(month, "traffic_stop", "en", 10), (month, "traffic_stop", "es", es)]
+    return generated_agency(plan, slug="small-town")
+
+
+def truth(agency, group) -> list[tuple]:
+    """The answer vectors of the people in a recovered group, from the database."""
+    people = People(agency)
+    start, end = (dt.date.fromisoformat(f"{m}-01") for m in group.block)
+    return sorted(
+        tuple((f"q_{c}", v or None) for c, v in zip(people.codes, p["vector"], strict=True))
+        for p in people.people
+        if start <= p["month"] <= end
+        and p["category"] == group.category
+        and p["language"] == group.language
+        and (p["district"] == group.district)
+    )
+
+
+def check(agency, recovered) -> int:
+    """Every recovered group is real and under k; return how many vectors were recovered."""
+    for group in recovered:
+        assert 0 < group.size < K
+        assert sorted(tuple(sorted(v)) for v in group.vectors) == truth(agency, group)
+    return sum(g.size for g in recovered)
+
+
+def test_rows_next_to_aggregates_give_away_a_small_agencys_spanish_speakers(client, weakened_site):
+    agency = small_agency()
+    recovered = rows_to_blocks(harvest(client, agency.slug), k=K)
+    assert check(agency, recovered) == 10  # all ten, in groups of 4, 3 and 3
+    assert sorted(g.size for g in recovered) == [3, 3, 4]
+
+
+def test_the_real_open_data_gives_the_same_search_nothing(client):
+    agency = small_agency()
+    public = harvest(client, agency.slug)
+    assert public.table("/scores.csv") and not public.rows_with_answers()
+    assert rows_to_blocks(public, k=K) == []
+
+
+def test_trustville_weakened_leaks_and_real_does_not(client, trustville, settings):
+    real = harvest(client, "trustville")
+    assert rows_to_blocks(real, k=K) == []
+    settings.ROOT_URLCONF = "tests.privacy.weakened_urls"
+    recovered = rows_to_blocks(harvest(client, "trustville"), k=K)
+    print("Trustville, weakened:", [(g.block, g.category, g.language, g.size) for g in recovered])
+    assert check(trustville, recovered) > 0

@@ -486,6 +486,7 @@ def form_problems(page: Page, base: str) -> list[str]:
 def url_samples(trustville: object) -> dict[str, list[str]]:
     """Sample values for URL parameters, by parameter name. A new parameter fails the crawl."""
     from agencies.models import Agency
+    from agencies.opendata import TABLE_NAMES
     from feedback.services_demo import feedback_code_issue_demo
 
     demo_code = feedback_code_issue_demo(agency=trustville)
@@ -494,6 +495,7 @@ def url_samples(trustville: object) -> dict[str, list[str]]:
         "raw_code": [demo_code, "0000-0000-0000-0"],
         "code": list(LANGUAGES),
         "token": ["not-a-real-token"],
+        "table": sorted(TABLE_NAMES),  # the open-data tables
     }
 
 

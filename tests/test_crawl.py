@@ -557,6 +557,7 @@ class Crawl:
     def run(self, start: list[str], required: set[str]) -> None:
         client = self.client()
         english = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
+        compared: set[str] = set()
         queue = list(dict.fromkeys(start))
         links: dict[str, str] = {}  # target -> first page linking to it
         while queue:
@@ -571,7 +572,13 @@ class Crawl:
             if current in required and response.status_code >= 500 and not expected_error(current):
                 self.problems.append(f"{current}: answered {response.status_code}")
             queue += self.take(current, current, response, links)
-            if self.language == "es" and current in self.pages:
+            # Once per path: ?page=2 of the comments shows the same strings as the first page.
+            if (
+                self.language == "es"
+                and current in self.pages
+                and urlsplit(current).path not in compared
+            ):
+                compared.add(urlsplit(current).path)
                 self.compare_with_english(current, english)
         self.post_forms(links)
         self.check_links(links)

@@ -449,7 +449,7 @@ def test_progress_is_reported_to_the_uploader_only(client, agency, staff):
 
     assert client.get(progress).json() == {"phase": "checking", "done": 4, "total": 4}
     client.force_login(staff_user(agency, Membership.Role.MODERATOR))
-    assert client.get(progress).status_code == 404
+    assert client.get(progress).json() == {"phase": "waiting", "done": 0, "total": 0}
 
 
 def test_a_remembered_date_format_that_no_longer_fits_suggests_the_one_that_does():

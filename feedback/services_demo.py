@@ -25,6 +25,7 @@ from agencies.models import Agency, Membership
 
 from .codes import code_digest, generate_code, normalize_code
 from .models import CodeBatch, Feedback, FeedbackCode, ServiceCall
+from .moderation import comments_release
 from .releases import code_expiry, code_refusal, releases_derive
 
 DEMO_CODE_DAYS = 1  # a demo code is for trying it now, not for keeping
@@ -121,6 +122,7 @@ def demo_reset(*, fixture: Path | str = DEFAULT_FIXTURE) -> Agency:
     _refuse_foreign_rows(objects)
     call_command("loaddata", str(fixture), verbosity=0)
     releases_derive()  # the stored releases of the reloaded demo agencies (deleted with them)
+    comments_release()  # the sample comments reach the queue as one daily batch (moderation.py)
     agency = Agency.objects.get(slug=slug)
     demo_logins_restore(agency=agency, create=False)
     transaction.on_commit(lambda: agency_data_changed(agency.pk))

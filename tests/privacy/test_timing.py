@@ -42,6 +42,8 @@ FLOW = {"feedback:survey", "feedback:thanks"}
 # Addresses whose parameter is not something published: the language switch (it only sets a
 # cookie and redirects, and would switch the language of the rest of the capture), and links
 # carrying one person's token (password reset, subscription).
+# Other views of one page: the second page of comments, the 24-month trend.
+QUERIES = {"agencies:detail": ("?page=2", "?trend=24")}
 PARAMETERS_NOT_READ = {
     "site:language",
     "password_reset_confirm",
@@ -126,7 +128,8 @@ def public_urls(agency: Agency) -> list[str]:
                 unknown.append(name)
                 continue
             for values in itertools.product(*(samples[p] for p in params)):
-                found.append(reverse(name, kwargs=dict(zip(params, values, strict=True))))
+                url = reverse(name, kwargs=dict(zip(params, values, strict=True)))
+                found.extend([url] + [url + query for query in QUERIES.get(name, ())])
 
     walk(get_resolver().url_patterns, "")
     assert unknown == [], f"give these URL parameters sample values in url_samples(): {unknown}"

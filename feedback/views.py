@@ -93,6 +93,12 @@ def _unavailable(request: HttpRequest, context: dict) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def entry(request: HttpRequest) -> HttpResponse:
     """Type the code from the card."""
+    if language := _language_asked(request):  # the switch submits the code form: keep the code
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        form = EntryForm(initial={"code": request.POST.get("code", "")[:64]})
+        response = render(request, "feedback/entry.html", {"form": form})
+        return _with_language_cookie(response, language)
     form = EntryForm(request.POST or None)
     if request.method != "POST" or not form.is_valid():
         return render(request, "feedback/entry.html", {"form": form}, status=200)
@@ -177,8 +183,8 @@ def survey(request: HttpRequest, raw_code: str) -> HttpResponse:
 
 
 def _language_asked(request: HttpRequest) -> str | None:
-    """The language of a survey POST sent by the language switch (its buttons submit the survey
-    form, so the answers travel in the body, never in an address), or None for a real send."""
+    """The language asked by the switch on the code and survey pages (its buttons submit the page's
+    form, so what was typed travels in the body, never in an address), or None for a real send."""
     if request.method != "POST":
         return None
     language = request.POST.get("language", "")
@@ -187,7 +193,10 @@ def _language_asked(request: HttpRequest) -> str | None:
 
 def _survey_in_language(request: HttpRequest, language: str, context: dict) -> HttpResponse:
     """Show the same survey, with every answer kept, in the language asked for (active now)."""
-    response = render(request, "feedback/survey.html", context)
+    return _with_language_cookie(render(request, "feedback/survey.html", context), language)
+
+
+def _with_language_cookie(response: HttpResponse, language: str) -> HttpResponse:
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,

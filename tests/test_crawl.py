@@ -29,12 +29,13 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, path, resolve
 
 from tests.agencies import error_urls
 from tests.glossary import glossary_problems
 from tests.site_pages import SITE_PAGES
+from tests.site_walk import thanks_url_after_submitting
 
 
 def unavailable(request: HttpRequest) -> HttpResponse:
@@ -485,6 +486,7 @@ def form_problems(page: Page, base: str) -> list[str]:
 def url_samples(trustville: object) -> dict[str, list[str]]:
     """Sample values for URL parameters, by parameter name. A new parameter fails the crawl."""
     from agencies.models import Agency
+    from agencies.opendata import TABLE_NAMES
     from feedback.services_demo import feedback_code_issue_demo
 
     demo_code = feedback_code_issue_demo(agency=trustville)
@@ -493,6 +495,7 @@ def url_samples(trustville: object) -> dict[str, list[str]]:
         "raw_code": [demo_code, "0000-0000-0000-0"],
         "code": list(LANGUAGES),
         "token": ["not-a-real-token"],
+        "table": sorted(TABLE_NAMES),  # the open-data tables
     }
 
 
@@ -529,10 +532,15 @@ def urlconf_paths(samples: dict[str, list[str]]) -> tuple[list[str], list[str]]:
     return paths, unknown
 
 
-def thanks_urls(trustville: object) -> list[str]:
-    from feedback.views import thanks_token
+def thanks_urls(trustville: object, language: str) -> list[str]:
+    """The thank-you page as a resident reaches it: after answering a fresh demo code's survey."""
+    from feedback.services_demo import feedback_code_issue_demo
 
-    return [f"/feedback/thanks/?t={thanks_token(trustville.pk)}"]
+    code = feedback_code_issue_demo(agency=trustville)
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    # A test cannot solve a captcha (it has its own tests); the pages crawled keep the real one.
+    with override_settings(CAPTCHA_BACKEND="none", FEEDBACK_MIN_SECONDS=0):
+        return [thanks_url_after_submitting(client, f"/f/{code}")]
 
 
 @dataclass
@@ -549,6 +557,7 @@ class Crawl:
     def run(self, start: list[str], required: set[str]) -> None:
         client = self.client()
         english = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
+        compared: set[str] = set()
         queue = list(dict.fromkeys(start))
         links: dict[str, str] = {}  # target -> first page linking to it
         while queue:
@@ -563,7 +572,13 @@ class Crawl:
             if current in required and response.status_code >= 500 and not expected_error(current):
                 self.problems.append(f"{current}: answered {response.status_code}")
             queue += self.take(current, current, response, links)
-            if self.language == "es" and current in self.pages:
+            # Once per path: ?page=2 of the comments shows the same strings as the first page.
+            if (
+                self.language == "es"
+                and current in self.pages
+                and urlsplit(current).path not in compared
+            ):
+                compared.add(urlsplit(current).path)
                 self.compare_with_english(current, english)
         self.post_forms(links)
         self.check_links(links)
@@ -694,7 +709,7 @@ def test_crawl_every_public_page(
     samples = url_samples(trustville)
     paths, unknown = urlconf_paths(samples)
     assert unknown == [], f"give these URL parameters sample values in url_samples(): {unknown}"
-    start = ["/", *paths, *thanks_urls(trustville), "/no-such-page/"]
+    start = ["/", *paths, *thanks_urls(trustville, language), "/no-such-page/"]
     crawl = Crawl(language, catalogue())
     crawl.run(start, required=set(start))
     # The crawl reached the pages it must: every site page, Trustville and every error page.
@@ -703,6 +718,7 @@ def test_crawl_every_public_page(
     must_reach = {reverse(name) for name in SITE_PAGES} | {trustville.get_absolute_url()}
     assert must_reach <= set(crawl.pages), must_reach - set(crawl.pages)
     assert any(path.startswith("POST ") for path in crawl.pages), "no form was sent"
+    assert any(path.startswith("/feedback/thanks/?t=") for path in crawl.pages), "no thank-you page"
     statuses = set(crawl.seen.values())
     assert {200, 400, 403, 404, 429, 500, 503} <= statuses, statuses
     assert crawl.problems == [], report(crawl.problems)

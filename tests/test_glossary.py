@@ -110,13 +110,23 @@ def test_spanish_months_say_de_and_english_months_do_not() -> None:
         assert date_format(month, "YEAR_MONTH_FORMAT") == "November 2025"
 
 
-def test_no_template_formats_a_month_without_the_locale_format() -> None:
-    """`date:"F Y"` prints "noviembre 2025" in Spanish; YEAR_MONTH_FORMAT prints it with "de"."""
+def test_no_template_or_module_formats_a_month_without_the_locale_format() -> None:
+    """`date:"F Y"` prints "noviembre 2025" in Spanish; YEAR_MONTH_FORMAT prints it with "de".
+
+    Python code likewise uses date_format(d, "YEAR_MONTH_FORMAT"), never "F Y" or strftime's %B
+    (which is not even translated).
+    """
+    base = Path(settings.BASE_DIR)
+    sources = [*base.joinpath("templates").rglob("*.html")] + [
+        path
+        for app in ("agencies", "feedback", "surveys", "openpolicing")
+        for path in base.joinpath(app).rglob("*.py")
+    ]
     offenders = [
-        f"{path.relative_to(settings.BASE_DIR)}:{number}"
-        for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
+        f"{path.relative_to(base)}:{number}"
+        for path in sources
         for number, line in enumerate(path.read_text().splitlines(), start=1)
-        if re.search(r"""date:["']F Y["']""", line)
+        if re.search(r"""date:["']F Y["']|["']F Y["']|%B""", line)
     ]
     assert offenders == []
 

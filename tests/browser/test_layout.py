@@ -19,10 +19,12 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.conftest import DESKTOP, PHONE, SCREENSHOTS
 from tests.site_pages import MAIN_PUBLIC_PAGES
+from tests.site_walk import thanks_url_after_submitting
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -201,16 +203,22 @@ def axe_problems(page: object) -> list[str]:
     ]
 
 
-def main_pages(trustville: object) -> dict[str, str]:
-    """The main public pages by a short name: paths, with a fresh demo code for the survey."""
+def main_pages(trustville: object, language: str) -> dict[str, str]:
+    """The main public pages by a short name: paths, with a fresh demo code for the survey and
+    the thank-you page reached by answering another one."""
     from feedback.services_demo import feedback_code_issue_demo
-    from feedback.views import thanks_token
 
     pages = {name.split(":")[-1]: reverse(name) for name in MAIN_PUBLIC_PAGES}
     pages["trustville"] = trustville.get_absolute_url()
     code = feedback_code_issue_demo(agency=trustville)
     pages["survey"] = reverse("feedback:survey", kwargs={"raw_code": code})
-    pages["thanks"] = f"{reverse('feedback:thanks')}?t={thanks_token(trustville.pk)}"
+    answered = reverse(
+        "feedback:survey", kwargs={"raw_code": feedback_code_issue_demo(agency=trustville)}
+    )
+    with override_settings(CAPTCHA_BACKEND="none", FEEDBACK_MIN_SECONDS=0):
+        pages["thanks"] = thanks_url_after_submitting(
+            Client(HTTP_ACCEPT_LANGUAGE=language), answered
+        )
     return pages
 
 
@@ -226,7 +234,7 @@ def test_main_pages_hold_their_layout_and_pass_axe(
     page = browser_page(viewport=VIEWPORTS[width], locale=LOCALES[lang])
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
-    for name, path in main_pages(trustville).items():
+    for name, path in main_pages(trustville, lang).items():
         page.goto(live_server.url + path)
         page.wait_for_load_state("load")
         assert page.locator("html").get_attribute("lang") == lang, path

@@ -7,6 +7,7 @@ is this site everywhere.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import update_wrapper
 
@@ -84,7 +85,7 @@ class StaffAdminSite(admin.AdminSite):
             )
         super().register(model_or_iterable, admin_class, **options)
 
-    def admin_view(self, view, cacheable: bool = False):
+    def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Callable:
         """Every staff page: a signed-in member whose role cannot see it gets a page that says so.
 
         Not the public 403: they are in the right place with the wrong role, and need to know
@@ -224,6 +225,20 @@ TASKS = (
         "admin:feedback_feedback_changelist",
         "?state=pending",
         "!feedback.change_feedback feedback.view_feedback",
+    ),
+    (
+        _("Private comments"),
+        _("Comments meant for your agency only, never published."),
+        "admin:feedback_privatecomment_changelist",
+        "",
+        "feedback.view_feedback",
+    ),
+    (
+        _("Thanks to officers"),
+        _("Thank-you messages residents chose to send to the officers of their call."),
+        "admin:feedback_kudos_changelist",
+        "",
+        "feedback.view_feedback",
     ),
     (
         _("Import calls"),

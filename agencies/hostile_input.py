@@ -91,6 +91,9 @@ class HostileInputMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, ValueError) and _admin_form_lookup(request, exception):
+            logger.info("refused a request: a form value of the wrong type")
+            return bad_request_page(request)
         if isinstance(exception, LimiterUnavailable | RedisError | OverflowError):
             if isinstance(exception, OverflowError):
                 logger.info("refused a request: number out of range")
@@ -98,3 +101,14 @@ class HostileInputMiddleware:
             logger.warning("shared cache unavailable: %s", type(exception).__name__)
             return cache_unavailable_page(request)
         return None
+
+
+def _admin_form_lookup(request: HttpRequest, exception: ValueError) -> bool:
+    """Django's admin autocomplete widget, re-rendering a refused form, looks the submitted value
+    up as an id ("Field 'id' expected a number but got ..."): that is the request's fault."""
+    return (
+        request.method == "POST"
+        and request.path.startswith("/admin/")
+        and str(exception).startswith("Field '")
+        and "expected a number" in str(exception)
+    )

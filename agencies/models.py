@@ -7,12 +7,14 @@ name them and internal, k-suppressed aggregates can be built; no page shows one 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .localized import Localized, localized
+from .sensitive import InvalidRule, SensitiveMatcher, build_matcher, parse_agency_lines
 
 US_STATE = RegexValidator(r"^[A-Z]{2}$", _("Use the two-letter state code, e.g. CA."))
 ORI_CODE = RegexValidator(r"^[A-Z]{2}[A-Z0-9]{7}$", _("An ORI is 9 characters, e.g. CA0194200."))
@@ -98,19 +100,13 @@ class Agency(models.Model):
     # --- sensitive kinds of call (agencies/sensitive.py) ---
     def clean(self) -> None:
         super().clean()
-        from django.core.exceptions import ValidationError
-
-        from .sensitive import InvalidRule, parse_agency_lines
-
         try:
             parse_agency_lines(self.sensitive_call_types)
         except InvalidRule as error:
             raise ValidationError({"sensitive_call_types": str(error)}) from error
 
-    def sensitive_matcher(self):  # noqa: ANN201 - agencies.sensitive.SensitiveMatcher
+    def sensitive_matcher(self) -> SensitiveMatcher:
         """The national kinds plus this agency's lines, compiled once per instance."""
-        from .sensitive import build_matcher
-
         key = self.sensitive_call_types
         cached = getattr(self, "_sensitive_matcher", None)
         if cached is None or cached[0] != key:

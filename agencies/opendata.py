@@ -42,13 +42,17 @@ HEADLINE_MEASURES = (TRUST, *PILLARS, "outcome")
 def suppression_rule(k: int) -> str:
     return (
         f"Months are merged, oldest first, into release blocks of at least k = {k} responses; a "
-        "block is published once every feedback code that could add to it has expired, and never "
-        "changes afterwards. A figure is shown only when it rests on at least k people. In a "
-        "breakdown (kind of contact) a cell under k is hidden, and when the hidden cells together "
-        "would hold fewer than k, the next smallest cells are hidden too, so that no hidden cell "
-        "can be worked out by subtraction. Figures over twelve months are sums of whole released "
-        "blocks. Demographic answers are never published; comments are published on the Agency "
-        "Page only, never next to answers."
+        "block is released once every feedback code that could add to it has expired, its "
+        "figures are computed once and stored, and they never change afterwards. A block's "
+        "scores are shown only when every measure rests on at least k people. In a breakdown "
+        "(kind of contact, and the other breakdowns the release checks with it) a cell is shown "
+        "only when it holds at least k people, and the hidden cells of a block together hold "
+        "either none or at least k, checked for each breakdown and for every pair of breakdowns "
+        "of the block, so that no hidden group can be worked out by subtraction. A figure over "
+        "twelve months adds whole released blocks, and a kind of contact adds only the blocks "
+        "in which it was shown. The trust index is the mean of the four pillar means, so it "
+        "covers the same people as the pillars beside it. Demographic answers are never "
+        "published; comments are published on the Agency Page only, never next to answers."
     )
 
 

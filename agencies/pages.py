@@ -90,7 +90,7 @@ def _moderation_cells(agency: Agency) -> dict[tuple[str, str], int]:
 
 
 def _moderation_counts(cells: dict[tuple[str, str], int], k: int) -> dict | None:
-    published = withheld = pending = 0
+    published = withheld = 0
     reasons: dict[str, int] = {}
     for (state, reason), c in cells.items():
         if state == Feedback.Moderation.PUBLISHED:
@@ -98,16 +98,15 @@ def _moderation_counts(cells: dict[tuple[str, str], int], k: int) -> dict | None
         elif state == Feedback.Moderation.WITHHELD:
             withheld += c
             reasons[reason] = reasons.get(reason, 0) + c
-        else:  # pending, or flagged for internal follow-up: not (yet) published
-            pending += c
-    if published + withheld + pending < k:
+    # Comments awaiting review are not counted on the page: that count moves with submissions
+    # (a timing channel, PRIVACY.md rule 9), and so would a threshold that includes them.
+    if published + withheld < k:
         return None
     labels = dict(Feedback.WithheldReason.choices)
     shown = released_cells(reasons, k=k)
     return {
         "published": published,
         "withheld": withheld,
-        "pending": pending,
         "reasons": [(labels.get(r, r), reasons[r]) for r in sorted(shown)],
         "reasons_hidden": len(shown) < len(reasons),
     }
@@ -317,11 +316,10 @@ def figures_context(agency: Agency, *, closed: dt.date, trend_months: int) -> di
 def figures_key(agency: Agency, *, closed: dt.date, trend_months: int, generation: int) -> str:
     """The cache key of an agency's figures sections.
 
-    Closed months no longer change (a month closes once every code for it has expired), so new
-    responses, comments and moderation never touch these sections: only a rollup rebuild
-    (`generation`), the next closed month, or a change of what the sections print about the
-    agency (its name, whether it is a demo) does. The national median in them may be as old as
-    the national pool's own cache (reads.NATIONAL_CACHE_SECONDS) plus PAGE_CACHE_SECONDS.
+    The sections print the agency's stored release, which only a release run changes: new
+    responses, comments and moderation never touch them. A release run or rebuild bumps
+    `generation`; the next closed month, or a change of what the sections print about the agency
+    (its name, whether it is a demo) changes the key too.
     """
     shown = hashlib.sha256(f"{agency.name}\x00{agency.is_demo}".encode()).hexdigest()[:16]
     parts = (agency.pk, shown, get_language(), f"{closed:%Y-%m}", trend_months, generation)

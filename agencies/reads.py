@@ -1,30 +1,19 @@
-"""Reads behind the public pages: rollups only, a fixed number of queries per page.
+"""Reads behind the public pages: the stored releases, the shared-cache helpers.
 
-Each function here is one query (two for the national figures when not cached) whose size depends
-on agencies x months x categories, never on the number of feedback rows.
+Every figure comes from a stored release (feedback/releases.py); these helpers read it in a
+fixed number of queries, whatever the number of responses.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import time
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import QuerySet, Sum
 
-from feedback.models import AnswerRollup, ScoreRollup
 from surveys.scoring import Estimate
-
-from .figures import TRUST, AnswerRow, ScoreRow, headline_trust_values
-from .models import Agency
-
-NATIONAL_CACHE_SECONDS = 600
-NATIONAL_MEMO_SECONDS = 60
-_national_memo: dict[str, tuple[float, dict[int, float]]] = {}  # key -> (monotonic expiry, pool)
 
 
 def cache_get(key: str) -> object | None:
@@ -42,58 +31,6 @@ def cache_set(key: str, value: object, timeout: int | None) -> None:
 
 def k_min() -> int:
     return settings.MIN_PUBLIC_RESPONSES
-
-
-def score_rows(agency: Agency) -> list[ScoreRow]:
-    return [
-        ScoreRow(*values)
-        for values in ScoreRollup.objects.filter(agency=agency).values_list(
-            "month", "category", "measure", "responses", "n", "total", "total_sq"
-        )
-    ]
-
-
-def answer_rows(agency: Agency) -> list[AnswerRow]:
-    """Answer counts per month, question and value, summed over call categories in SQL.
-
-    The page's answer distributions never break down by category, and summing first makes the
-    rows (and the Python work over them) six times fewer.
-    """
-    summed = (
-        AnswerRollup.objects.filter(agency=agency)
-        .values("month", "question_id", "value")
-        .annotate(c=Sum("count"))
-        .values_list("month", "question_id", "value", "c")
-    )
-    return [AnswerRow(month, "", question, value, c) for month, question, value, c in summed]
-
-
-def _trust_rollups(
-    agencies: Iterable[int] | None, closed: dt.date, *, demo: bool = False
-) -> QuerySet:
-    """Trust rollups summed over categories per agency and month (r, n_, t, t2)."""
-    rollups = ScoreRollup.objects.filter(measure=TRUST, month__lte=closed)
-    if agencies is None and demo:
-        # The demo's own pool: its fictional sample agencies, published or not. Real agencies are
-        # never compared with them, and they never enter the national figures.
-        rollups = rollups.filter(agency__is_demo=True)
-    elif agencies is None:
-        rollups = rollups.filter(agency__published=True, agency__is_demo=False)
-    else:
-        rollups = rollups.filter(agency_id__in=list(agencies))
-    return rollups.values("agency_id", "month").annotate(
-        r=Sum("responses"), n_=Sum("n"), t=Sum("total"), t2=Sum("total_sq")
-    )
-
-
-def _trust_by_agency(agencies: Iterable[int], closed: dt.date) -> dict[int, list[ScoreRow]]:
-    rows: dict[int, list[ScoreRow]] = defaultdict(list)
-    summed = _trust_rollups(agencies, closed).values_list(
-        "agency_id", "month", "r", "n_", "t", "t2"
-    )
-    for agency_id, month, responses, n, total, total_sq in summed:
-        rows[agency_id].append(ScoreRow(month, "", TRUST, responses, n, total, total_sq))
-    return rows
 
 
 def trust_for(agency_ids: Iterable[int], closed: dt.date) -> dict[int, Estimate | None]:
@@ -120,32 +57,6 @@ def trust_for(agency_ids: Iterable[int], closed: dt.date) -> dict[int, Estimate 
     return out
 
 
-def national_trust(closed: dt.date, *, demo: bool = False) -> dict[int, float]:
-    """Headline trust index of every published non-demo agency with enough responses.
-
-    With `demo`, the pool is the demo agencies instead (see `_trust_rollups`). Every uncached
-    Agency Page needs this pool, so it is kept in two places: on the shared cache, and for a
-    minute in the process, so that a page does not recompute it (a scan of every agency's trust
-    rollups) when the shared cache is down or cold.
-    """
-    key = f"national-trust:{'demo' if demo else 'all'}:{closed:%Y-%m}:{k_min()}"
-    now = time.monotonic()
-    memo = _national_memo.get(key)
-    if memo is not None and memo[0] > now:
-        return memo[1]
-    values = cache_get(key)
-    if not isinstance(values, dict):
-        rows = _trust_rollups(None, closed, demo=demo).values_list(
-            "agency_id", "month", "r", "n_", "t"
-        )
-        values = headline_trust_values(rows, k=k_min(), closed=closed)
-        cache_set(key, values, NATIONAL_CACHE_SECONDS)
-    for stale in [k for k, (until, _) in _national_memo.items() if until <= now]:
-        _national_memo.pop(stale, None)
-    _national_memo[key] = (now + NATIONAL_MEMO_SECONDS, values)
-    return values
-
-
 def national_memo_clear() -> None:
-    """Forget the process's copy of the national pools (tests; the shared cache is separate)."""
-    _national_memo.clear()
+    """Nothing is kept in the process any more (the comparison is stored with each release);
+    kept so that test set-up written for the old national pool still runs."""

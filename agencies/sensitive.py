@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 CODE_PREFIX = "code:"
@@ -204,9 +204,11 @@ class SensitiveMatcher:
 
     text_rules: list[tuple[re.Pattern[str], Rule]] = field(default_factory=list)
     code_rules: dict[str, Rule] = field(default_factory=dict)
+    memo: dict[tuple[str, str, str | None], str] = field(default_factory=dict)
 
     def add_kind(self, kind: SensitiveKind, *, agency: bool = False) -> None:
-        label = str(kind.label)
+        self.memo.clear()
+        label = kind.label  # lazy: said in the language of each request
         for keyword in kind.keywords:
             rule = Rule(label, "keyword", keyword, agency)
             self.text_rules.append((re.compile(_keyword_regex(keyword), re.IGNORECASE), rule))
@@ -218,7 +220,16 @@ class SensitiveMatcher:
             self.code_rules.setdefault(_normal_code(code), Rule(label, "code", code, agency))
 
     def reason(self, call_type: str = "", call_code: str = "") -> str:
-        """Why a call of this type and code is sensitive ("" when it is not)."""
+        """Why a call of this type and code is sensitive ("" when it is not).
+
+        A dispatch export repeats a few hundred types over thousands of rows: remembered.
+        """
+        key = (call_type, call_code, get_language())
+        if key not in self.memo:
+            self.memo[key] = self._reason(call_type, call_code)
+        return self.memo[key]
+
+    def _reason(self, call_type: str, call_code: str) -> str:
         code = _normal_code(call_code)
         if code and code in self.code_rules:
             return self.code_rules[code].describe()
@@ -266,14 +277,16 @@ def parse_agency_lines(text: str) -> SensitiveKind:
             keywords.append(line)
     return SensitiveKind(
         "agency",
-        gettext("Sensitive for your agency"),
+        _("Sensitive for your agency"),
         keywords=tuple(keywords),
         patterns=tuple(patterns),
         cad_codes=tuple(codes),
     )
 
 
-def build_matcher(agency_lines: str = "", kinds: Iterable[SensitiveKind] = NATIONAL_KINDS):
+def build_matcher(
+    agency_lines: str = "", kinds: Iterable[SensitiveKind] = NATIONAL_KINDS
+) -> SensitiveMatcher:
     """The national kinds plus the agency's lines (invalid lines are skipped, never fatal)."""
     matcher = SensitiveMatcher()
     for kind in kinds:

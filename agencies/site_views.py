@@ -45,6 +45,8 @@ def demo(request: HttpRequest) -> HttpResponse:
         "agency": agency,  # shows the demo banner
         "demo_username": settings.DEMO_STAFF_USERNAME,
         "demo_password": settings.DEMO_STAFF_PASSWORD,
+        "demo_analyst_username": settings.DEMO_ANALYST_USERNAME,
+        "demo_analyst_password": settings.DEMO_ANALYST_PASSWORD,
     }
     return render(request, "site/demo.html", context)
 

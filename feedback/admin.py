@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -194,12 +194,15 @@ class CodeBatchAdmin(AgencyScopedAdmin):
             super()
             .get_queryset(request)
             .select_related("district", "agency")
-            .annotate(used=Count("codes", filter=Q(codes__redeemed=True)))
+            .annotate(
+                used=Count("codes", filter=Q(codes__redeemed=True)),
+                last_expiry=Max("codes__expires_on"),
+            )
         )
 
     @admin.display(description=_("response rate"))
     def response_rate(self, obj: CodeBatch) -> str:
-        return batch_response_rate(obj, used=obj.used)
+        return batch_response_rate(obj, used=obj.used, last_expiry=obj.last_expiry)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

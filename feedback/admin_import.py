@@ -31,6 +31,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -44,7 +45,9 @@ from .services_import import import_lookups, service_calls_import
 
 log = logging.getLogger(__name__)
 
-UPLOAD_TTL = 2 * 3600
+# A dispatch export can hold callers' names and addresses in columns we never use: the upload
+# waits one hour at most, and only the mapped columns are kept once the mapping is known.
+UPLOAD_TTL = 3600
 SHOWN_ERRORS = 200
 SHOWN_SENSITIVE = 100
 
@@ -174,9 +177,19 @@ class ImportViews:
         return stored
 
     def _file(self, stored: dict) -> cad.CadFile:
-        return cad.read_file(stored["data"])
+        return stored["file"]
 
-    def _render(self, request: HttpRequest, template: str, context: dict, status: int = 200):
+    def _store(self, token: str, stored: dict) -> None:
+        mapping = stored.get("mapping")
+        if mapping:
+            stored["file"] = cad.keep_columns(
+                stored["file"], cad.ColumnMapping.from_json(mapping).columns.values()
+            )
+        cache.set(_key(token), stored, UPLOAD_TTL)
+
+    def _render(
+        self, request: HttpRequest, template: str, context: dict, status: int = 200
+    ) -> TemplateResponse:
         agency = staff_agency(request.user)
         return TemplateResponse(
             request,
@@ -242,13 +255,13 @@ class ImportViews:
                 )
             else:
                 token = secrets.token_urlsafe(16)
-                cache.set(
-                    _key(token),
-                    {"user": request.user.pk, "name": upload.name[:120], "data": data},
-                    UPLOAD_TTL,
-                )
+                stored = {"user": request.user.pk, "name": upload.name[:120], "file": parsed}
                 remembered = cad.ColumnMapping.from_json(agency.cad_import_mapping)
-                if cad.remembered_mapping_fits(parsed.headers, remembered):
+                fits = cad.remembered_mapping_fits(parsed.headers, remembered)
+                if fits:
+                    stored["mapping"] = cad.guess_mapping(parsed.headers, remembered).as_json()
+                self._store(token, stored)
+                if fits:
                     return redirect("admin:feedback_servicecall_import_check", token=token)
                 return redirect("admin:feedback_servicecall_import_columns", token=token)
             form.add_error("file", error)
@@ -291,7 +304,7 @@ class ImportViews:
         )
         if request.method == "POST" and form.is_valid():
             stored["mapping"] = form.mapping().as_json()
-            cache.set(_key(token), stored, UPLOAD_TTL)
+            self._store(token, stored)
             return redirect("admin:feedback_servicecall_import_check", token=token)
         return self._render(
             request,
@@ -345,13 +358,16 @@ class ImportViews:
                         "unchanged. %(sensitive)s are sensitive and will never get a card."
                     )
                     % {
-                        "created": created,
-                        "updated": updated,
-                        "unchanged": result.unchanged,
-                        "sensitive": len(result.sensitive),
+                        "created": number_format(created, force_grouping=True),
+                        "updated": number_format(updated, force_grouping=True),
+                        "unchanged": number_format(result.unchanged, force_grouping=True),
+                        "sensitive": number_format(len(result.sensitive), force_grouping=True),
                     },
                 )
-                return redirect(reverse("admin:feedback_servicecall_changelist"))
+                # The calls that may get a card, ready for "Print feedback cards".
+                return redirect(
+                    reverse("admin:feedback_servicecall_changelist") + "?sensitive__exact=0"
+                )
         except cad.CadFileError as refusal:
             messages.error(request, str(refusal))
             return redirect("admin:feedback_servicecall_import")

@@ -69,6 +69,13 @@ class ModerationForm(forms.Form):
         required=False,
         max_length=4000,
     )
+    response_es = forms.CharField(
+        label=_("The same response in Spanish (optional)"),
+        help_text=_("Shown on the Spanish page; without it, Spanish readers see the English text."),
+        widget=forms.Textarea(attrs={"rows": 4, "lang": "es"}),
+        required=False,
+        max_length=4000,
+    )
 
 
 ACTIONS = {"publish", "withhold", "flag", "respond", "unrespond"}
@@ -212,6 +219,7 @@ class FeedbackModerationAdmin(AgencyScopedAdmin):
                 "text": feedback.published_text or proposal,
                 "reason": feedback.withheld_reason,
                 "response": existing.body if existing else "",
+                "response_es": existing.body_es if existing else "",
             }
         )
         if request.method == "POST":
@@ -264,7 +272,12 @@ class FeedbackModerationAdmin(AgencyScopedAdmin):
         data = form.cleaned_data
         try:
             if action == "respond":
-                public_response_save(feedback=feedback, author=request.user, body=data["response"])
+                public_response_save(
+                    feedback=feedback,
+                    author=request.user,
+                    body=data["response"],
+                    body_es=data["response_es"],
+                )
                 return gettext("The response is published.")
             if action == "unrespond":
                 public_response_remove(feedback=feedback)
@@ -276,6 +289,7 @@ class FeedbackModerationAdmin(AgencyScopedAdmin):
                 reason=data["reason"],
                 text=data["text"],
                 response=data["response"],
+                response_es=data["response_es"],
             )
         except ValidationError as error:
             field = {"withhold": "reason", "publish": "text", "respond": "response"}.get(action)

@@ -273,6 +273,17 @@ def read_file(data: bytes) -> CadFile:
     return CadFile(headers=headers, rows=rows, encoding=encoding, delimiter=delimiter)
 
 
+def keep_columns(cad_file: CadFile, headers: Iterable[str]) -> CadFile:
+    """The same file with only the named columns (the others are never read, nor kept)."""
+    keep = [i for i, h in enumerate(cad_file.headers) if h in set(headers)]
+    return CadFile(
+        headers=tuple(cad_file.headers[i] for i in keep),
+        rows=tuple(tuple(row[i] for i in keep) for row in cad_file.rows),
+        encoding=cad_file.encoding,
+        delimiter=cad_file.delimiter,
+    )
+
+
 # --- the mapping -----------------------------------------------------------------------------
 
 

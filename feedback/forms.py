@@ -20,7 +20,7 @@ from .codes import normalize_code
 from .kudos import KudosForm
 
 COMMENT_MAX = 2000
-KEPT_FIELDS = ("comment", "publish", "age_band", "race_ethnicity", "gender")
+KEPT_FIELDS = ("comment", "kudos", "publish", "age_band", "race_ethnicity", "gender")
 NOT_APPLICABLE = "na"
 FORM_TOKEN_SALT = "feedback.survey.form"  # noqa: S105 - a signing namespace, not a secret
 FORM_TOKEN_MAX_AGE = 3 * 60 * 60  # a page left open longer gets a fresh token, answers kept

@@ -24,12 +24,19 @@ _TOKEN_PATHS = [
     re.compile(rf"(/stay-connected/(?:confirm|unsubscribe)/){_SEGMENT}", re.IGNORECASE),
 ]
 # Query strings may carry a code (?code=...) or a token; drop them entirely.
-_QUERY = re.compile(r"(/[^\s?\"']*)\?[^\s\"']*")
+_QUERY = re.compile(r"(?<=[^\s\"'?])\?[^\s\"']*")
 # Candidates for a client address; each is checked with ipaddress before it is masked, so times
-# such as 12:30:45 or version numbers are left alone.
+# such as 12:30:45 or version numbers are left alone. Every pattern here is linear in the length
+# of the text (bounded repeats, a look-behind so a match can only start at a token's first
+# character): a log line is attacker-controlled (a 100 kB path), and an unbounded pattern that
+# backtracks would let one request hold a worker for minutes.
 _IPV4 = re.compile(r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])")
-_IPV6 = re.compile(r"\[[0-9A-Fa-f.:]+\]|(?<![\w.:])[0-9A-Fa-f.:]*:[0-9A-Fa-f.:]*(?![\w.:])")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_IPV6 = re.compile(
+    r"\[[0-9A-Fa-f.:]{2,45}\]|(?<![\w.:])(?=[0-9A-Fa-f.]{0,45}:)[0-9A-Fa-f.:]{2,45}(?![\w.:])"
+)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+# Longer values are cut before masking: no log line needs them, and it bounds the work.
+MAX_LOGGED = 4_000
 MASK = "[code]"
 TOKEN_MASK = "[token]"  # noqa: S105 - the placeholder, not a secret
 ADDRESS_MASK = "[address]"
@@ -44,12 +51,23 @@ def _address(match: re.Match[str]) -> str:
     return ADDRESS_MASK
 
 
-def mask(text: str) -> str:
-    """Return text with codes and tokens in paths, query strings, IP and e-mail addresses masked."""
+def mask(text: str, *, keep_end: bool = False) -> str:
+    """Return text with codes and tokens in paths, query strings, IP and e-mail addresses masked.
+
+    Text longer than MAX_LOGGED is cut first: its start, or its end for a traceback (`keep_end`),
+    where the exception is.
+    """
+    if len(text) > MAX_LOGGED:
+        cut = len(text) - MAX_LOGGED
+        text = (
+            f"[{cut} characters ...]{text[-MAX_LOGGED:]}"
+            if keep_end
+            else f"{text[:MAX_LOGGED]}[... {cut} more characters]"
+        )
     text = _CODE_PATH.sub(r"\1" + MASK, text)
     for pattern in _TOKEN_PATHS:
         text = pattern.sub(r"\1" + TOKEN_MASK, text)
-    text = _QUERY.sub(r"\1?[query]", text)
+    text = _QUERY.sub("?[query]", text)
     text = _EMAIL.sub(EMAIL_MASK, text)
     if ":" in text:
         text = _IPV6.sub(_address, text)
@@ -82,9 +100,10 @@ class MaskCodesFilter(logging.Filter):
         if record.exc_info and not record.exc_text:
             # The formatter would render the traceback after every filter ran: render it now,
             # masked (an exception message can quote a path, an address or an e-mail).
-            record.exc_text = mask(logging.Formatter().formatException(record.exc_info))
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = mask(text, keep_end=True)
         elif record.exc_text:
-            record.exc_text = mask(record.exc_text)
+            record.exc_text = mask(record.exc_text, keep_end=True)
         request = getattr(record, "request", None)
         if request is not None and hasattr(request, "path"):
             # Django's error e-mails and django.request render the request; don't carry it.

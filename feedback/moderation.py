@@ -66,6 +66,7 @@ def moderation_decide(
     reason: str = "",
     text: str = "",
     response: str = "",
+    response_es: str = "",
     today: dt.date | None = None,
 ) -> ModerationDecision:
     """Record a moderator's decision on a comment and apply it.
@@ -109,17 +110,24 @@ def moderation_decide(
         feedback=feedback, moderator=moderator, action=action, reason=reason, text=text
     )
     if action == ModerationDecision.Action.PUBLISH and response.strip():
-        public_response_save(feedback=feedback, author=moderator, body=response, today=today)
+        public_response_save(
+            feedback=feedback, author=moderator, body=response, body_es=response_es, today=today
+        )
     _changed_on_commit(feedback.agency_id)
     return decision
 
 
 @transaction.atomic
 def public_response_save(
-    *, feedback: Feedback, author: AbstractBaseUser, body: str, today: dt.date | None = None
+    *,
+    feedback: Feedback,
+    author: AbstractBaseUser,
+    body: str,
+    body_es: str = "",
+    today: dt.date | None = None,
 ) -> PublicResponse:
-    """Write (or rewrite) the agency's public reply to a published comment."""
-    body = body.strip()
+    """Write (or rewrite) the agency's public reply to a published comment (and its Spanish)."""
+    body, body_es = body.strip(), body_es.strip()
     if feedback.moderation_state != Feedback.Moderation.PUBLISHED:
         raise ValidationError(_("Only published comments can be answered."))
     if not body:
@@ -128,6 +136,7 @@ def public_response_save(
         feedback=feedback,
         defaults={
             "body": body,
+            "body_es": body_es,
             "author": author,
             "published_on": today or timezone.localdate(),
         },

@@ -431,13 +431,27 @@ def thanks_release(month: str | None) -> dict:
     return {"contact_month": contact, "first_counts_on": release_date_of(contact)}
 
 
-def batch_response_rate(batch: CodeBatch, *, used: int, today: dt.date | None = None) -> str:
+_ASK = object()
+
+
+def batch_response_rate(
+    batch: CodeBatch,
+    *,
+    used: int,
+    last_expiry: dt.date | None | object = _ASK,
+    today: dt.date | None = None,
+) -> str:
     """A code batch's response rate as staff may see it (PRIVACY.md rule 9): nothing while any of
     its codes can still be used (a live rate moves at the moment of one submission), then "fewer
     than k" until k codes were used, then the rate."""
     today = today or timezone.localdate()
     k = k_min()
-    last = batch.codes.aggregate(last=Max("expires_on"))["last"]
+    # The change list annotates `last_expiry` (None: a batch without codes); otherwise ask.
+    last = (
+        batch.codes.aggregate(last=Max("expires_on"))["last"]
+        if last_expiry is _ASK
+        else last_expiry
+    )
     if last is not None and last >= today:
         day = date_format(last + dt.timedelta(days=1), "DATE_FORMAT")
         return _("shown once its codes have expired (%(day)s)") % {"day": day}

@@ -11,6 +11,7 @@ import secrets
 from collections import defaultdict
 from pathlib import Path
 
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,6 +25,7 @@ from agencies.models import Agency, Membership
 
 from .codes import code_digest, generate_code, normalize_code
 from .models import CodeBatch, Feedback, FeedbackCode, ServiceCall
+from .moderation import comments_release
 from .releases import code_expiry, code_refusal, releases_derive
 
 DEMO_CODE_DAYS = 1  # a demo code is for trying it now, not for keeping
@@ -120,11 +122,56 @@ def demo_reset(*, fixture: Path | str = DEFAULT_FIXTURE) -> Agency:
     _refuse_foreign_rows(objects)
     call_command("loaddata", str(fixture), verbosity=0)
     releases_derive()  # the stored releases of the reloaded demo agencies (deleted with them)
+    comments_release()  # the sample comments reach the queue as one daily batch (moderation.py)
     agency = Agency.objects.get(slug=slug)
-    user = get_user_model().objects.filter(username=settings.DEMO_STAFF_USERNAME).first()
-    if user is not None and not user.is_superuser:
-        Membership.objects.update_or_create(
-            user=user, defaults={"agency": agency, "role": Membership.Role.MODERATOR}
-        )
+    demo_logins_restore(agency=agency, create=False)
     transaction.on_commit(lambda: agency_data_changed(agency.pk))
     return agency
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(username, password, role) of the public demo logins: a moderator and an analyst."""
+    return [
+        (settings.DEMO_STAFF_USERNAME, settings.DEMO_STAFF_PASSWORD, Membership.Role.MODERATOR),
+        (settings.DEMO_ANALYST_USERNAME, settings.DEMO_ANALYST_PASSWORD, Membership.Role.ANALYST),
+    ]
+
+
+@transaction.atomic
+def demo_logins_restore(*, agency: Agency, create: bool = True) -> list[tuple[str, str, str]]:
+    """Put every public demo login back exactly as published: its password, no e-mail, no name,
+    no second factor, no groups or extra permissions, active staff (never a superuser), one
+    membership (the demo agency, its role), no sign-in lockout. Whatever a visitor changed is gone.
+
+    `create=False` (the nightly reset) leaves logins that were never set up absent. A username
+    that belongs to a superuser is left alone: an operator's account is not a demo login.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies.staff_login import demo_restore, username_forget
+
+    User = get_user_model()  # noqa: N806 - a class
+    restored = []
+    with demo_restore():
+        for username, password, role in demo_logins():
+            user = User.objects.filter(username=username).first()
+            if user is None and not create:
+                continue
+            if user is not None and user.is_superuser:
+                continue
+            user = user or User(username=username)
+            user.set_password(password)
+            user.email = user.first_name = user.last_name = ""
+            user.is_staff, user.is_active, user.is_superuser = True, True, False
+            user.save()
+            user.groups.clear()
+            user.user_permissions.clear()
+            TOTPDevice.objects.filter(user=user).delete()
+            Membership.objects.filter(user=user).exclude(agency=agency).delete()
+            Membership.objects.update_or_create(
+                user=user, defaults={"agency": agency, "role": role}
+            )
+            AccessAttempt.objects.filter(username=username).delete()
+            username_forget(username)
+            restored.append((username, password, role))
+    return restored

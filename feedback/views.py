@@ -36,7 +36,6 @@ except ImportError:  # pragma: no cover
     RedisError = OSError  # type: ignore[misc,assignment]
 
 THANKS_SALT = "feedback.thanks"
-THANKS_MAX_AGE = 24 * 60 * 60
 UNAVAILABLE_RETRY_AFTER = 30
 REFUSAL_STATUS = {
     CodeRefused.UNKNOWN: 404,
@@ -94,6 +93,12 @@ def _unavailable(request: HttpRequest, context: dict) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def entry(request: HttpRequest) -> HttpResponse:
     """Type the code from the card."""
+    if language := _language_asked(request):  # the switch submits the code form: keep the code
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        form = EntryForm(initial={"code": request.POST.get("code", "")[:64]})
+        response = render(request, "feedback/entry.html", {"form": form})
+        return _with_language_cookie(response, language)
     form = EntryForm(request.POST or None)
     if request.method != "POST" or not form.is_valid():
         return render(request, "feedback/entry.html", {"form": form}, status=200)
@@ -178,8 +183,8 @@ def survey(request: HttpRequest, raw_code: str) -> HttpResponse:
 
 
 def _language_asked(request: HttpRequest) -> str | None:
-    """The language of a survey POST sent by the language switch (its buttons submit the survey
-    form, so the answers travel in the body, never in an address), or None for a real send."""
+    """The language asked by the switch on the code and survey pages (its buttons submit the page's
+    form, so what was typed travels in the body, never in an address), or None for a real send."""
     if request.method != "POST":
         return None
     language = request.POST.get("language", "")
@@ -188,7 +193,10 @@ def _language_asked(request: HttpRequest) -> str | None:
 
 def _survey_in_language(request: HttpRequest, language: str, context: dict) -> HttpResponse:
     """Show the same survey, with every answer kept, in the language asked for (active now)."""
-    response = render(request, "feedback/survey.html", context)
+    return _with_language_cookie(render(request, "feedback/survey.html", context), language)
+
+
+def _with_language_cookie(response: HttpResponse, language: str) -> HttpResponse:
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,
@@ -263,10 +271,19 @@ def _survey_submit(
     return _thanks_redirect(feedback.agency_id, month=feedback.interaction_month)
 
 
-def _thanks_redirect(agency_id: int | None, *, month: dt.date | None = None) -> HttpResponse:
-    # The month of the contact (which the person knows), to say when the answer first counts.
+def thanks_token(agency_id: int | None, *, month: dt.date | None = None) -> str:
+    """The thank-you page's token: the agency to link to and the month of the contact (which the
+    person knows, to say when their answer first counts), and nothing else.
+
+    Signed without a timestamp (PRIVACY.md rule 9): everyone who answers one agency's survey about
+    one month gets the same token, so it cannot tell anyone when a response was sent.
+    """
     payload = {"a": agency_id, **({"m": f"{month:%Y-%m}"} if month else {})}
-    token = signing.dumps(payload, salt=THANKS_SALT)
+    return signing.Signer(salt=THANKS_SALT).sign_object(payload)
+
+
+def _thanks_redirect(agency_id: int | None, *, month: dt.date | None = None) -> HttpResponse:
+    token = thanks_token(agency_id, month=month)
     response = redirect(f"{reverse('feedback:thanks')}?t={token}")
     response.status_code = 303
     return response
@@ -278,7 +295,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
     """Say thank you and what happens next; a refresh shows the same page, nothing more."""
     agency = None
     try:
-        data = signing.loads(request.GET.get("t", ""), salt=THANKS_SALT, max_age=THANKS_MAX_AGE)
+        data = signing.Signer(salt=THANKS_SALT).unsign_object(request.GET.get("t", ""))
     except signing.BadSignature:
         data = {}
     if isinstance(data, dict) and isinstance(data.get("a"), int):

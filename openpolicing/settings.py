@@ -194,6 +194,9 @@ STAFF_LOGIN_BACKOFF_MAX_SECONDS = env.int("STAFF_LOGIN_BACKOFF_MAX_SECONDS", def
 # Two-step sign-in is offered to every staff member at sign-in; agency admins must turn it on
 # before they can work when this is on (the default in production).
 STAFF_TOTP_REQUIRED_FOR_ADMINS = env.bool("STAFF_TOTP_REQUIRED_FOR_ADMINS", default=not DEBUG)
+# The admin never shows a device's secret or QR code again after enrolment (and django-otp's
+# config view would answer 500 to an unknown id).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # The TOTP issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Open Policing")
 

@@ -111,3 +111,24 @@ def test_with_redis_down_code_lookups_are_still_counted():
     statuses = [client.get("/f/7KQ2-M9XD-4HPB-R").status_code for _ in range(5)]
     assert statuses[:3] == [200, 200, 200]
     assert statuses[3:] == [429, 429]
+
+
+def test_an_unknown_totp_device_config_is_not_a_500(superuser_client):
+    # django-otp's admin view looks the device up unguarded; its secret is never shown anyway.
+    assert superuser_client.get("/admin/otp_totp/totpdevice/99999999999/config/").status_code == 403
+
+
+def test_a_non_numeric_choice_in_an_admin_autocomplete_is_a_400(superuser_client):
+    AgencyFactory()
+    response = superuser_client.post(
+        "/admin/agencies/membership/add/",
+        b"user=%ff%fe%c3%28&agency=x&role=admin",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+
+
+def test_a_100k_path_is_answered_quickly_because_logging_it_is_bounded():
+    # The log mask once backtracked over a 100 kB "Not Found" path for over a minute.
+    response = browser().get("/agencies/" + "A" * 100_000 + "/")
+    assert response.status_code == 404

@@ -195,3 +195,13 @@ def test_accents_are_ignored_both_ways():
     assert NATIONAL.reason("notificacion de fallecimiento", "").startswith("Death")
     assert build_matcher("orden de alejamiento").reason("Orden de Alejamiento", "")
     assert build_matcher("acusación").reason("ACUSACION falsa", "")
+
+
+def test_the_reason_is_given_in_the_language_of_the_request():
+    from django.utils import translation
+
+    matcher = build_matcher("ruido")
+    with translation.override("es"):
+        assert matcher.reason("Juvenile runaway", "").startswith("Menores de edad: palabra clave")
+        assert "lista de su agencia" in matcher.reason("ruido", "")
+    assert matcher.reason("Juvenile runaway", "").startswith("Juvenile: keyword")

@@ -430,7 +430,7 @@ def test_twenty_thousand_row_export(client, agency, staff):
     )
     started = time.monotonic()
     preview = check(client, token)
-    assert f"{sensitive} sensitive calls" in text_of(preview)
+    assert f"{sensitive:,} sensitive calls" in text_of(preview)
     assert "…and" in text_of(preview)  # the sensitive list is cut, with the rest counted
     assert save(client, token).status_code == 302
     elapsed = time.monotonic() - started
@@ -463,3 +463,21 @@ def test_a_remembered_date_format_that_no_longer_fits_suggests_the_one_that_does
 
     assert [e.row for e in result.errors] == [2]
     assert result.date_hint == "%d/%m/%Y"
+
+
+def test_columns_that_are_not_mapped_are_not_kept(client, agency, staff):
+    from tests.feedback.conftest import cache_dump
+
+    export = (
+        "Incident;When;Kind;Caller name;Caller address\r\n"
+        "A-1;2026-10-01;Traffic stop;Maria Canary-Lopez;12 Canary Street\r\n"
+    )
+    response = upload(client, export)
+    token = token_of(response)
+    assert "Maria Canary-Lopez" in cache_dump()  # until the clerk has said which columns matter
+
+    columns(client, token, col_reference="Incident", col_date="When", col_category="Kind")
+
+    assert "Canary" not in cache_dump()
+    assert save(client, token).status_code == 302
+    assert ServiceCall.objects.get(reference="A-1").category == "traffic_stop"

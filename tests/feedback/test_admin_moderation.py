@@ -185,6 +185,24 @@ def test_publish_and_answer_in_one_step(client, agency, moderator):
     assert (reply.body, reply.author) == ("We added a patrol car.", moderator)
 
 
+def test_the_response_can_be_written_in_spanish_too(client, agency, moderator):
+    feedback = CommentFactory(agency=agency, comment="Slow response.")
+
+    client.post(
+        moderate_url(feedback),
+        {
+            "action": "publish",
+            "text": "Slow response.",
+            "response": "We added a patrol car.",
+            "response_es": "Añadimos una patrulla.",
+        },
+    )
+
+    reply = PublicResponse.objects.get(feedback=feedback)
+    assert (reply.body, reply.body_es) == ("We added a patrol car.", "Añadimos una patrulla.")
+    assert "Añadimos una patrulla." in client.get(moderate_url(feedback)).content.decode()
+
+
 def test_withholding_needs_a_reason_and_keeps_what_was_typed(client, agency, moderator):
     feedback = CommentFactory(agency=agency)
 

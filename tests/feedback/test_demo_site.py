@@ -125,14 +125,17 @@ def test_reset_demo_refuses_to_overwrite_a_real_agency_holding_a_fixture_key() -
 
 @pytest.mark.django_db
 def test_demo_responses_never_count_in_national_figures(trustville: Agency) -> None:
-    from django.core.cache import cache
+    """A real agency's comparison pool (stored with its release) holds no demo agency; the same
+    responses under a real agency would count. Was: the live national pool (reads.national_trust),
+    gone with the live engine."""
+    from feedback.models import AgencyRelease
+    from feedback.releases import releases_rebuild
+    from tests.factories import agency_with_responses
 
-    from agencies.reads import national_memo_clear, national_trust
-
-    closed = dt.date(2026, 9, 1)
-    assert national_trust(closed) == {}
-    # The same responses under a real agency would count: the exclusion is what keeps them out.
+    closed = AgencyRelease.objects.get(agency=trustville).closed_through
+    real = agency_with_responses(count=12, month=closed, name="Real PD")
+    releases_rebuild(agency=real)
+    assert AgencyRelease.objects.get(agency=real).figures["comparison"]["others"] == 0
     Agency.objects.filter(pk=trustville.pk).update(is_demo=False)
-    cache.clear()
-    national_memo_clear()
-    assert set(national_trust(closed)) == {trustville.pk}
+    releases_rebuild(agency=real)
+    assert AgencyRelease.objects.get(agency=real).figures["comparison"]["others"] == 1

@@ -26,7 +26,9 @@ def test_survey_language_switch_submits_the_survey_form_and_never_links_it(clien
 
 
 def _switch(client, **answers: str):
-    data = survey_post(comment=CANARY, publish="publish", age_band="25_44", **answers)
+    data = survey_post(
+        comment=CANARY, kudos="Thanks, officers", publish="publish", age_band="25_44", **answers
+    )
     del data["q_voice_listened"]  # not answered yet: switching is not sending
     data["language"] = "es"
     return client.post(SURVEY_URL, data)
@@ -42,6 +44,7 @@ def test_switching_language_keeps_every_answer_and_the_comment(client, code) -> 
     assert "The officer listened to what I had to say." not in page
     assert "There is a problem" not in page and "Hay un problema" not in page  # nothing judged
     assert f"{CANARY}</textarea>" in page
+    assert "Thanks, officers</textarea>" in page  # the thank-you to the officers too
     assert 'value="25_44" id="id_age_band_1" checked' in page
     assert 'value="publish" id="id_publish_1" checked' in page
     given = {k: v for k, v in survey_post().items() if k.startswith("q_")}
@@ -80,3 +83,15 @@ def test_an_unknown_language_is_an_ordinary_send(client, code) -> None:
     data = survey_post(language="xx")
     response = client.post(SURVEY_URL, data)
     assert response.status_code == 303 and Feedback.objects.count() == 1
+
+
+def test_the_code_page_switch_keeps_what_was_typed_and_looks_nothing_up(client, code) -> None:
+    body = client.get("/feedback/").content.decode()
+    assert 'form="code-form" formnovalidate name="language" value="es"' in body
+    response = client.post("/feedback/", {"code": "7kq2 m9xd", "language": "es"})
+    assert response.status_code == 200  # not a lookup: no redirect, no refusal
+    page = response.content.decode()
+    assert '<html lang="es">' in page and 'value="7kq2 m9xd"' in page
+    assert "There is a problem" not in page and "Hay un problema" not in page
+    assert response.cookies["django_language"].value == "es"
+    assert "no-store" in response["Cache-Control"]

@@ -82,3 +82,10 @@ def test_tracebacks_are_masked_too() -> None:
     text = logging.Formatter().format(record)
     assert "jane@example.org" not in text and "tok-en" not in text
     assert "[email]" in text and "/admin/invitation/[token]/" in text
+
+
+def test_a_huge_hostile_line_is_cut_before_it_is_masked() -> None:
+    # A 100 kB path is logged as "Not Found: ..."; masking must not work through all of it.
+    line = mask("Not Found: /agencies/" + "A" * 100_000 + ":/ from jane@example.org")
+    assert len(line) < 4_100
+    assert line.endswith("more characters]")

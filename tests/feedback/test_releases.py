@@ -212,11 +212,9 @@ def test_officer_figures_use_the_primary_officer_only():
 
 @override_settings(FEEDBACK_CODE_DAYS=60)
 def test_the_thank_you_page_names_the_month_the_answer_first_counts(client):
-    from django.core import signing
+    from feedback.views import thanks_token
 
-    from feedback.views import THANKS_SALT
-
-    token = signing.dumps({"a": None, "m": "2026-03"}, salt=THANKS_SALT)
+    token = thanks_token(None, month=dt.date(2026, 3, 1))
     page = client.get(f"/feedback/thanks/?t={token}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Your answers count for your contact in March 2026" in page
     assert "published results in May 2026" in page  # March closes on 31 May

@@ -117,7 +117,15 @@ def rows_to_blocks(public: Public, *, k: int) -> list[RecoveredGroup]:
         vector = tuple((c, int(v) if v != "" else None) for c, v in sorted(r.items())
                        if c.startswith("q_") and v != "")  # fmt: skip
         types[(r["period"], r["district"], r["call_category"], r["language"], vector)] += 1
-    return _place(types, blocks, months, published, pillars, k)
+    # One program per calendar quarter (rows of a month or of the quarter, blocks inside it):
+    # the searches stay small, and rows coarsened to a year only add unknowns to every cell.
+    found = []
+    for quarter in sorted({t[0] for t in types if "-Q" in t[0]}):
+        inside = period_months(quarter)
+        here = {t: c for t, c in types.items() if period_months(t[0]) <= inside}
+        quarter_blocks = [b for b in blocks if months[b] <= inside]
+        found += _place(here, quarter_blocks, months, published, pillars, k)
+    return found
 
 
 def _place(types, blocks, months, published, pillars, k) -> list[RecoveredGroup]:
@@ -200,33 +208,33 @@ def _place(types, blocks, months, published, pillars, k) -> list[RecoveredGroup]
 
 @dataclass(frozen=True)
 class IsolatedGroup:
-    """People the published breakdowns single out: how many, and their mean trust index."""
+    """People the published breakdowns single out: where, how many, and (estimated by
+    differencing the window's figures, when the group is what a window hides) their mean trust."""
 
     description: str
     size: int
-    mean_low: float
-    mean_high: float
+    trust: float | None = None
+    error: float = 0.0  # how far `trust` may be off, from the rounding of the published figures
 
 
 def _figures(public: Public) -> tuple[list[dict], list[dict], list[dict]]:
-    blocks = public.table("/blocks.csv")
-    scores = public.table("/scores.csv")
-    cells = public.table("aggregates.csv")
-    return blocks, scores, cells
+    """The agency's block, window and (when served) per-block cell files."""
+    return (public.table("/blocks.csv"), public.table("/scores.csv"),
+            public.table("aggregates.csv"))  # fmt: skip
 
 
 def isolate_by_breakdowns(public: Public, *, k: int) -> list[IsolatedGroup]:
-    """Bound, over every data set consistent with the figures, the count and trust of small groups.
+    """Bound, over every data set consistent with the figures, the size of small groups.
 
-    Unknowns are the people with a trust index in each block and kind of contact (N) and their
-    total trust (T). Facts: each block's n and trust; the twelve-month trust and its breakdown by
-    kind of contact (a kind's figure adds its block cells that hold >= k, as the page says);
-    per-block cells when a file gives them. Candidates are each block cell, and what the
-    breakdown hides in total, per kind and over all kinds. A candidate whose size is the same in
-    every solution and under k, with its trust pinned within rounding, is an isolated group.
+    Unknowns: the people with a trust index in each block and kind of contact (N). Facts: each
+    block's n; the twelve-month n and the n of each kind of contact, which adds the kind's block
+    cells that were shown (each then holding >= k, as the page says); per-block cells when a file
+    gives them. Candidates: each block cell, and what the breakdown hides over the window (per
+    kind and over every kind). A candidate whose size is the same in every solution and under k
+    is an isolated group: the breakdowns single it out.
     """
     blocks, scores, cells = _figures(public)
-    block_keys = [(b["block_start"], b["block_end"]) for b in blocks] or sorted(
+    block_keys = [(b["block_start"], b["block_end"]) for b in blocks if b["trust_n"]] or sorted(
         {(c["period_start"], c["period_end"]) for c in cells}
     )
     categories = sorted(
@@ -236,93 +244,95 @@ def isolate_by_breakdowns(public: Public, *, k: int) -> list[IsolatedGroup]:
     if not block_keys or not categories:
         return []
     prob = pulp.LpProblem("breakdowns", pulp.LpMinimize)
-    big = 100_000
+    big = 1_000_000
     atoms = list(itertools.product(range(len(block_keys)), range(len(categories))))
     N = {a: pulp.LpVariable(f"N_{a[0]}_{a[1]}", 0, big, cat="Integer") for a in atoms}
-    T = {a: pulp.LpVariable(f"T_{a[0]}_{a[1]}", 0) for a in atoms}
-    for a in atoms:
-        prob += T[a] <= 100 * N[a]
-
-    def fact(group: list[tuple[int, int]], n: int, mean: float | None, count=N, total=T) -> None:
-        prob.addConstraint(pulp.lpSum(count[a] for a in group) == n)
-        if mean is not None:
-            total_of = pulp.lpSum(total[a] for a in group)
-            prob.addConstraint(total_of >= n * (mean - ROUNDING) - 1e-6)
-            prob.addConstraint(total_of <= n * (mean + ROUNDING) + 1e-6)
-
     index = {b: i for i, b in enumerate(block_keys)}
+    every = range(len(categories))
     for b in blocks:
         if b["trust_n"]:
             i = index[(b["block_start"], b["block_end"])]
-            fact([(i, c) for c in range(len(categories))], int(b["trust_n"]), float(b["trust"]))
+            prob += pulp.lpSum(N[(i, c)] for c in every) == int(b["trust_n"])
     for c in cells:
         key = (c["period_start"], c["period_end"])
         if c["measure"] == "trust" and key in index:
             i = index[key]
             group = [(i, categories.index(c["call_category"]))] if c["call_category"] else [
-                (i, j) for j in range(len(categories))]  # fmt: skip
-            fact(group, int(c["n"]), float(c["mean"]))
-    shown_r: dict[tuple[int, int], pulp.LpVariable] = {}
-    window = [s for s in scores if s["measure"] == "trust"]
-    hidden_parts: dict[str, pulp.LpAffineExpression] = {}
-    for s in window:
-        inside = [
-            index[b] for b in block_keys if s["period_start"] <= b[0] and b[1] <= s["period_end"]
-        ]
-        if s["breakdown"] == "all" and s["withheld"] == "false":
-            fact([(i, c) for i in inside for c in range(len(categories))], int(s["n"]),
-                 float(s["value"]))  # fmt: skip
-        if s["breakdown"] != "call_category":
+                (i, j) for j in every]  # fmt: skip
+            prob += pulp.lpSum(N[a] for a in group) == int(c["n"])
+    hidden: dict[str, pulp.LpAffineExpression] = {}
+    window_total = None
+    shown_totals = []
+
+    def blocks_in(first: str, last: str) -> list[int]:
+        return [index[b] for b in block_keys if first and first <= b[0] and b[1] <= last]
+
+    trust_rows = [s for s in scores if s["measure"] == "trust"]
+    window: list[int] = []
+    for s in trust_rows:
+        if s["breakdown"] == "all" and s["status"] == "shown":
+            window = blocks_in(s["period_start"], s["period_end"])
+            prob += pulp.lpSum(N[(i, c)] for i in window for c in every) == int(s["n"])
+            window_total = (int(s["n"]), float(s["value"]))
+    for s in trust_rows:
+        if s["breakdown"] != "call_category" or not window:
             continue
         j = categories.index(s["group"])
-        # R = N when the block cell is shown (then N >= k), else 0; S likewise for the trust.
-        R, S = {}, {}
-        for i in inside:
+        # Blocks where the kind's cell may have been shown: its covered months, else none.
+        span = (
+            set(blocks_in(s["period_start"], s["period_end"])) if s["status"] == "shown" else set()
+        )
+        R = {}
+        for i in window:
+            # R = N when the block's cell was shown (then N >= k), else 0.
             r = pulp.LpVariable(f"r_{i}_{j}", cat="Binary")
-            shown_r[(i, j)] = r
-            R[(i, j)] = pulp.LpVariable(f"R_{i}_{j}", 0)
-            S[(i, j)] = pulp.LpVariable(f"S_{i}_{j}", 0)
+            R[i] = pulp.LpVariable(f"R_{i}_{j}", 0)
             prob += N[(i, j)] >= k * r
-            prob += R[(i, j)] <= N[(i, j)]
-            prob += R[(i, j)] <= big * r
-            prob += R[(i, j)] >= N[(i, j)] - big * (1 - r)
-            prob += S[(i, j)] <= T[(i, j)]
-            prob += S[(i, j)] <= 100 * big * r
-            prob += S[(i, j)] >= T[(i, j)] - 100 * big * (1 - r)
-        if s["withheld"] == "false":
-            fact(list(R), int(s["n"]), float(s["value"]), count=R, total=S)
-        else:
-            prob += pulp.lpSum(R.values()) == 0
-        hidden_parts[f"hidden {s['group']} {s['period_start']}..{s['period_end']}"] = (
-            pulp.lpSum(N[a] - R[a] for a in R), pulp.lpSum(T[a] - S[a] for a in R))  # fmt: skip
-    prob += pulp.lpSum([])
+            prob += R[i] <= N[(i, j)]
+            prob += R[i] <= big * r
+            prob += R[i] >= N[(i, j)] - big * (1 - r)
+            if i not in span:
+                prob += r == 0
+        prob += pulp.lpSum(R.values()) == (int(s["n"]) if s["status"] == "shown" else 0)
+        # What the page says of a kind it does not show: none at all, or fewer than k in the
+        # window ("too few"), or k or more but in no single block enough.
+        everyone = pulp.lpSum(N[(i, j)] for i in window)
+        if s["status"] == "none":
+            prob += everyone == 0
+        elif s["status"] == "too_few":
+            prob += everyone <= k - 1
+        elif s["status"] == "not_in_any_block":
+            prob += everyone >= k
+        if s["status"] == "shown":
+            shown_totals.append((int(s["n"]), float(s["value"])))
+        hidden[f"hidden {s['group']}"] = pulp.lpSum(N[(i, j)] - R[i] for i in R)
+    prob += pulp.lpSum(N.values())
     if prob.solve(_solver()) != pulp.LpStatusOptimal:
         return []
     candidates = {
-        f"block {block_keys[i][0]}..{block_keys[i][1]} {categories[j]}": (N[(i, j)], T[(i, j)])
-        for i, j in atoms
+        f"block {block_keys[i][0]}..{block_keys[i][1]} {categories[j]}": N[(i, j)] for i, j in atoms
     }
-    candidates.update(hidden_parts)
-    if hidden_parts:
-        candidates["hidden, every kind"] = (
-            pulp.lpSum(n for n, _ in hidden_parts.values()),
-            pulp.lpSum(t for _, t in hidden_parts.values()),
-        )
+    candidates.update(hidden)
+    if hidden:
+        candidates["hidden, every kind"] = pulp.lpSum(hidden.values())
 
-    def bound(expr, sense) -> float:
+    def bound(expr: pulp.LpAffineExpression, sense: int) -> int:
         prob.sense = sense
         prob.setObjective(expr)
         prob.solve(_solver())
-        return pulp.value(prob.objective) or 0.0
+        return round(pulp.value(prob.objective) or 0)
 
     found = []
-    for name, (count, total) in candidates.items():
-        high = round(bound(count, pulp.LpMaximize))
-        if not 0 < high < k or round(bound(count, pulp.LpMinimize)) != high:
+    for name, count in candidates.items():
+        high = bound(count, pulp.LpMaximize)
+        if not 0 < high < k or bound(count, pulp.LpMinimize) != high:
             continue
-        t_low, t_high = bound(total, pulp.LpMinimize), bound(total, pulp.LpMaximize)
-        if t_high - t_low <= 100 * high / 4:  # pinned to within a quarter of the scale
-            found.append(IsolatedGroup(name, high, t_low / high, t_high / high))
+        trust = None
+        if name == "hidden, every kind" and window_total:
+            n, value = window_total
+            rest = n * value - sum(m * v for m, v in shown_totals)
+            trust = rest / high
+        found.append(IsolatedGroup(name, high, trust))
     return found
 
 
@@ -348,6 +358,7 @@ def skipped_pillar_trust(public: Public, *, k: int) -> list[MeasureDifference]:
     mean of the four pillar figures there is nothing to learn, and the attack says nothing.
     """
     found = []
+    seen: set[tuple] = set()
     for address, rows in public.tables.items():
         groups: dict[tuple, dict[str, tuple[int, float]]] = defaultdict(dict)
         for r in rows:
@@ -369,7 +380,8 @@ def skipped_pillar_trust(public: Public, *, k: int) -> list[MeasureDifference]:
             residual = n_t * v_t - sum(m[p][0] * m[p][1] for p in PILLARS) / 4
             error = (n_t + sum(m[p][0] for p in PILLARS) / 4) * ROUNDING
             mean = 4 * residual / skipped
-            if -1 <= mean <= 101:
+            if -1 <= mean <= 101 and key not in seen:
+                seen.add(key)
                 found.append(MeasureDifference(f"{address} {key}", skipped, mean,
                                                4 * error / skipped))  # fmt: skip
     return found
@@ -403,4 +415,30 @@ def new_response_trust(before: Public, after: Public) -> list[NewResponse]:
             trust = (n + 1) * float(r["trust"]) - n * float(was["trust"])
             found.append(NewResponse(f"{address} {r['block_start']}", trust,
                                      (2 * n + 1) * ROUNDING))  # fmt: skip
+    return found
+
+
+# --- 2b. Differencing across the staff breakdowns ----------------------------------------------
+
+
+def staff_remainders(rows: list[dict[str, str]], *, k: int) -> list[IsolatedGroup]:
+    """What each breakdown of the staff results leaves over: overall n minus its shown cells.
+
+    Shown cells of a breakdown are disjoint (partitions), so what they leave out of the overall
+    figure is a group of its own; if it holds fewer than k people, the staff can work out its
+    mean trust by subtraction: (n x trust - sum of the shown cells' n x trust) / remainder.
+    """
+    overall = next((r for r in rows if r["breakdown"] == "overall"), None)
+    if overall is None or not overall.get("trust"):
+        return []
+    n, trust = int(overall["responses"]), float(overall["trust"])
+    found = []
+    for name in sorted({r["breakdown"] for r in rows} - {"overall"}):
+        cells = [r for r in rows if r["breakdown"] == name and r.get("trust")]
+        rest = n - sum(int(c["responses"]) for c in cells)
+        if 0 < rest < k:
+            total = n * trust - sum(int(c["responses"]) * float(c["trust"]) for c in cells)
+            error = 0.05 * (n + sum(int(c["responses"]) for c in cells)) / rest  # 1 decimal
+            found.append(IsolatedGroup(f"staff results: not in any shown {name}", rest,
+                                       total / rest, error))  # fmt: skip
     return found

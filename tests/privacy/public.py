@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 from django.test import Client
 
@@ -114,7 +115,8 @@ def harvest(client: Client, slug: str, *, language: str = "en") -> Public:
         }
         kind = response.get("Content-Type", "")
         if kind.startswith("text/html"):
-            queue += [link for link in links_of(body.decode()) if _wanted(link, slug)]
+            links = (urljoin(address, link) for link in links_of(body.decode()))
+            queue += [link for link in links if _wanted(link, slug)]
         elif kind.startswith("text/csv"):
             public.tables[address] = list(csv.DictReader(io.StringIO(body.decode())))
         elif kind.startswith("application/json"):

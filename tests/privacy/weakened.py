@@ -219,3 +219,44 @@ def old_responses_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 def old_aggregates_csv(request: HttpRequest, slug: str) -> HttpResponse:
     return _csv(OldOpenData(get_object_or_404(Agency, slug=slug)).aggregates())
+
+
+# --- Weakened release engines (patched into the real one for a test) -------------------------
+
+
+def primary_suppression_only(people, *, k: int) -> dict:
+    """`disclosure.partitions_released` without complementary suppression: each breakdown shows
+    every cell that holds >= k on its own, whatever the hidden rest adds up to."""
+    if not people:
+        return {}
+    width = len(people[0][1])
+    out = {}
+    for name in sorted(people[0][0]):
+        counts: dict = defaultdict(lambda: [0] * width)
+        for keys, flags in people:
+            for i, flag in enumerate(flags):
+                counts[keys[name]][i] += int(flag)
+        out[name] = {key for key, v in counts.items() if min(v) >= k}
+    return out
+
+
+def answered_pillars_estimates(real: Callable) -> Callable:
+    """`scoring.group_estimates` with the old trust index: each person's mean over the pillars they
+    answered, averaged over people (so it covers other people than the pillar means beside it)."""
+    import math
+
+    from surveys.scoring import Estimate
+
+    def estimates(rows, **kwargs):
+        out = real(rows, **kwargs)
+        per_person = []
+        for row in rows:
+            answered = [v for v in list(row)[: len(PILLARS)] if not math.isnan(v)]
+            if answered:
+                per_person.append(fmean(answered))
+        if per_person and out.get("trust") is not None:
+            old = out["trust"]
+            out["trust"] = Estimate(fmean(per_person), old.low, old.high, len(per_person))
+        return out
+
+    return estimates

@@ -1,20 +1,19 @@
 import io
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from agencies.models import Agency, Membership
+from agencies.models import Agency
 from feedback.models import CodeBatch
 from feedback.services import codes_issue
+from feedback.services_demo import demo_logins_restore
 
 
 class Command(BaseCommand):
     help = (
-        "Load the Trustville demo (once), create its demo staff login, and print the login and "
-        "fresh one-time demo codes. Safe to run again."
+        "Load the Trustville demo (once), restore its two demo staff logins (moderator, analyst), "
+        "and print them and fresh one-time demo codes. Safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,20 +29,12 @@ class Command(BaseCommand):
         # Figures come from stored releases, derived from the fixture's responses (idempotent).
         call_command("release_blocks", stdout=io.StringIO())
         agency = Agency.objects.get(slug="trustville")
-        user, _ = get_user_model().objects.get_or_create(
-            username=settings.DEMO_STAFF_USERNAME, defaults={"is_staff": True}
-        )
-        user.is_staff, user.is_superuser = True, False
-        user.set_password(settings.DEMO_STAFF_PASSWORD)
-        user.save()
-        Membership.objects.update_or_create(
-            user=user, defaults={"agency": agency, "role": Membership.Role.MODERATOR}
-        )
+        logins = demo_logins_restore(agency=agency)
         _, issued = codes_issue(agency=agency, kind=CodeBatch.Kind.DEMO, count=codes)
-        self.stdout.write(
-            "\nTrustville demo staff login (moderator, Trustville only):\n"
-            f"  username: {settings.DEMO_STAFF_USERNAME}\n"
-            f"  password: {settings.DEMO_STAFF_PASSWORD}\n"
-            "One-time demo feedback codes (type one at /feedback/):\n"
-            + "".join(f"  {code}\n" for code, _ in issued)
-        )
+        lines = ["", "Trustville demo staff logins (Trustville only; reset every night):"]
+        for username, password, role in logins:
+            lines.append(f"  {role:<9} username: {username}   password: {password}")
+        lines.append("  (the moderator reviews comments; the analyst sees results)")
+        lines.append("One-time demo feedback codes (type one at /feedback/):")
+        lines += [f"  {code}" for code, _ in issued]
+        self.stdout.write("\n".join(lines) + "\n")

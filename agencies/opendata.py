@@ -16,6 +16,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.db.models import OuterRef, Subquery
+
 from feedback.models import AgencyRelease, Category, ReleaseBlock
 from feedback.releases import latest_release, released_blocks
 from surveys.models import Question
@@ -371,6 +373,26 @@ def published_figures(agency: Agency) -> tuple[list[ReleaseBlock], AgencyRelease
     return released_blocks(agency), latest_release(agency)
 
 
+def published_figures_of(
+    agencies: Sequence[Agency],
+) -> dict[int, tuple[list[ReleaseBlock], AgencyRelease | None]]:
+    """`published_figures` of many agencies in two queries (the national files)."""
+    if len(agencies) == 1:
+        return {agencies[0].pk: published_figures(agencies[0])}
+    ids = [a.pk for a in agencies]
+    out: dict[int, tuple[list[ReleaseBlock], AgencyRelease | None]] = {i: ([], None) for i in ids}
+    for block in ReleaseBlock.objects.filter(agency_id__in=ids).order_by(
+        "agency_id", "first_month"
+    ):
+        out[block.agency_id][0].append(block)
+    newest = AgencyRelease.objects.filter(agency=OuterRef("agency")).order_by("-closed_through")
+    for release in AgencyRelease.objects.filter(
+        agency_id__in=ids, pk=Subquery(newest.values("pk")[:1])
+    ):
+        out[release.agency_id] = (out[release.agency_id][0], release)
+    return out
+
+
 def _month(day: dt.date | str | None) -> str | None:
     if day is None:
         return None
@@ -471,12 +493,18 @@ def _headline_rows(who: tuple, headline: dict, order: dict) -> tuple[list[tuple]
     return scores, distributions
 
 
-def agency_tables(agency: Agency, *, order: dict | None = None) -> Published:
+def agency_tables(
+    agency: Agency,
+    *,
+    order: dict | None = None,
+    figures: tuple[list[ReleaseBlock], AgencyRelease | None] | None = None,
+) -> Published:
     """The rows of every per-agency table, read from the agency's stored releases.
 
-    `order` maps (survey version, question code) to the question's position (question_rows).
+    `order` maps (survey version, question code) to the question's position (question_rows);
+    `figures` are the agency's `published_figures` when already read.
     """
-    blocks, release = published_figures(agency)
+    blocks, release = figures if figures is not None else published_figures(agency)
     who = (agency.slug, agency.name)
     block_rows, rates = _block_rows(who, blocks)
     headline = (release.figures if release is not None else {}).get("headline") or {}
@@ -512,8 +540,10 @@ def bundle_of(agencies: Iterable[Agency], *, closed: dt.date) -> Bundle:
     tables["questions"] = question_rows()
     order = {(v, code): position for v, code, position, *_ in tables["questions"]}
     released = []
+    agencies = list(agencies)
+    stored = published_figures_of(agencies)
     for agency in agencies:
-        published = agency_tables(agency, order=order)
+        published = agency_tables(agency, order=order, figures=stored[agency.pk])
         for name, rows in published.tables.items():
             tables[name].extend(rows)
         if published.released_on is not None:

@@ -20,6 +20,7 @@ Steps 3 and 4 report progress in the cache; `static/js/import_progress.js` shows
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Callable
 
@@ -27,7 +28,7 @@ from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -121,6 +122,9 @@ class ColumnsForm(forms.Form):
         initial["date_format"] = mapping.date_format
         initial["default_category"] = mapping.default_category
         return initial
+
+
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def _key(token: str) -> str:
@@ -254,7 +258,9 @@ class ImportViews:
                     "The file could not be read. Export the calls as CSV and upload it again."
                 )
             else:
-                token = secrets.token_urlsafe(16)
+                token = request.POST.get("token", "")
+                if not TOKEN.match(token) or cache.get(_key(token)) is not None:
+                    token = secrets.token_urlsafe(16)
                 stored = {"user": request.user.pk, "name": upload.name[:120], "file": parsed}
                 remembered = cad.ColumnMapping.from_json(agency.cad_import_mapping)
                 fits = cad.remembered_mapping_fits(parsed.headers, remembered)
@@ -271,6 +277,8 @@ class ImportViews:
             {
                 "title": _("Import calls"),
                 "form": form,
+                # Chosen now, so the page can follow the check that may follow the upload.
+                "token": secrets.token_urlsafe(16),
                 "targets": cad.TARGETS,
                 "date_formats": cad.DATE_FORMATS,
                 "remembered": cad.ColumnMapping.from_json(agency.cad_import_mapping),
@@ -418,8 +426,7 @@ class ImportViews:
         self._agency(request)
         state = cache.get(_progress_key(token))
         if state is None or state.get("user") != request.user.pk:
-            if self._stored(request, token) is None:
-                raise Http404
+            # Not started yet (the upload is still arriving), or not this user's: say nothing.
             state = {"phase": "waiting", "done": 0, "total": 0}
         response = JsonResponse({k: state[k] for k in ("phase", "done", "total")})
         response["Cache-Control"] = "no-store"

@@ -90,6 +90,12 @@ SPANISH_ADDRESS_RE = re.compile(
     r"(?:(?:de|del|la|las|los|el|y)\s+|\d{1,2}\s+|[A-ZÁÉÍÓÚÑ][\wÁÉÍÓÚÑáéíóúñ'-]*\s+){1,5}"
     r"(?:#|No\.?|N[uú]m\.?|n[uú]mero)?\s*\d{1,6}[A-Za-z]?\b" + _UNIT
 )
+# A unit named on its own ("apartment 4B", "depto 3"): it narrows an address down to one home.
+UNIT_ALONE_RE = re.compile(
+    r"\b(?:apartment|apt\.?|unit|suite|flat|departamento|depto\.?|dpto\.?|apartamento|apto\.?)"
+    r"\s*(?:#|no\.?|n[uú]m\.?|number|n[uú]mero)?\s*(?=[A-Za-z0-9-]{0,5}\d)[A-Za-z0-9-]{1,6}\b",
+    re.IGNORECASE,
+)
 PO_BOX_RE = re.compile(r"\bP\.?\s?O\.?\s*Box\s+\d+\b", re.IGNORECASE)
 
 # A plate named as such: "plate ABC 1234", "tag: 7abc123", "placa XYZ-987".
@@ -98,7 +104,8 @@ PO_BOX_RE = re.compile(r"\bP\.?\s?O\.?\s*Box\s+\d+\b", re.IGNORECASE)
 PLATE_CONTEXT_RE = re.compile(
     r"\b(?:licen[cs]e\s+plates?|plates?|tags?|placas?|matr[ií]cula)"
     r"(?:\s+(?:number|no\.?|n[uú]mero|#))?(?:\s+(?:de|del|is|was|es|era))?[\s:#]*"
-    r"(?P<plate>[A-Za-z0-9]{1,4}[ -]?[A-Za-z0-9]{1,5}(?:[ -](?-i:[A-Z0-9]{1,4})){0,2})\b",
+    r"(?P<plate>(?:(?-i:[A-Z]{2})[ -])?"
+    r"[A-Za-z0-9]{1,4}[ -]?[A-Za-z0-9]{1,5}(?:[ -](?-i:[A-Z0-9]{1,4})){0,2})\b",
     re.IGNORECASE,
 )
 # An upper-case token mixing letters and digits, shaped like a US plate: ABC 1234, 7ABC123,
@@ -118,10 +125,15 @@ _TITLE = (
 _CAP = r"[A-ZÁÉÍÓÚÑ](?:['’]?[A-ZÁÉÍÓÚÑ]?[a-záéíóúñ]+)+(?:-[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+)?"
 _INITIAL = r"[A-Z]\."
 TITLED_NAME_RE = re.compile(
-    rf"\b{_TITLE}\s+(?P<name>(?:{_INITIAL}\s*)?{_CAP}(?:\s+(?:{_INITIAL}\s*)?{_CAP})?)"
+    rf"\b{_TITLE}\s+(?P<name>(?:{_INITIAL}\s*)?{_CAP}(?:\s+(?:{_INITIAL}\s*)?{_CAP})?"
+    rf"(?:\s+{_INITIAL})?)"
 )
 INTRODUCED_NAME_RE = re.compile(
-    r"\b(?:[Mm]y name is|[Mm]y name's|[Tt]his is|[Mm]e llamo|[Mm]i nombre es|[Nn]amed|[Cc]alled)"
+    r"\b(?:[Mm]y name is|[Mm]y name's|[Tt]his is|[Mm]e llamo|[Mm]i nombre es|[Nn]amed|[Cc]alled"
+    r"|[Mm]y (?:son|daughter|husband|wife|partner|mother|mom|father|dad|brother|sister|friend"
+    r"|neighbou?r|boyfriend|girlfriend|grandson|granddaughter|nephew|niece|cousin)"
+    r"|[Mm]i (?:hij[oa]|espos[oa]|pareja|madre|mam[aá]|padre|pap[aá]|herman[oa]|amig[oa]"
+    r"|vecin[oa]|novi[oa]|niet[oa]|sobrin[oa]|prim[oa]))"
     rf"\s+(?P<name>{_CAP}(?:\s+{_CAP})?)"
 )
 CAPITALISED_WORDS_RE = re.compile(rf"\b{_CAP}(?:\s+{_CAP})?")
@@ -255,6 +267,7 @@ def find_personal_data(
     candidates += _regex_findings(STREET_ADDRESS_RE, text, Kind.ADDRESS)
     candidates += _regex_findings(SPANISH_ADDRESS_RE, text, Kind.ADDRESS)
     candidates += _regex_findings(PO_BOX_RE, text, Kind.ADDRESS)
+    candidates += _regex_findings(UNIT_ALONE_RE, text, Kind.ADDRESS)
     candidates += _plates(text)
     candidates += _names(text, extra_names)
     candidates += _regex_findings(HANDLE_RE, text, Kind.HANDLE)

@@ -295,7 +295,7 @@ DEMO_STAFF_USERNAME = env.str("DEMO_STAFF_USERNAME", default="trustville-moderat
 DEMO_STAFF_PASSWORD = _raw_env("DEMO_STAFF_PASSWORD", "trustville-demo-2026")
 # A second public demo login with the analyst role, so an evaluator can see staff results.
 DEMO_ANALYST_USERNAME = env.str("DEMO_ANALYST_USERNAME", default="trustville-analyst")
-DEMO_ANALYST_PASSWORD = _raw_env("DEMO_ANALYST_PASSWORD", "trustville-results-2026")
+DEMO_ANALYST_PASSWORD = _raw_env("DEMO_ANALYST_PASSWORD", "trustville-data-2026")
 RETENTION_DAYS = env.int("RETENTION_DAYS", default=180)
 
 # Anonymous feedback flow: rate limits (django-ratelimit syntax, counted on the shared cache),

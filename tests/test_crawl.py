@@ -1,10 +1,14 @@
 """The site checks itself: crawl every public URL and fail on visible defects of three kinds.
 
 (a) raw template syntax in the text a person sees (`{#`, `#}`, `{%`, `{{`);
-(b) English on a Spanish page: a catalogue msgid shown verbatim, or a text block that reads as
-    English by its function words (text marked `lang="en"` is a deliberate, announced fallback);
-(c) a broken internal link: an href/src to this site that answers 4xx/5xx, a same-site form
-    action that resolves to no view, or a fragment link to an id the target page lacks.
+(b) English on a Spanish page: a catalogue msgid shown verbatim, a text block that reads as
+    English by its function words, or text shown identically on the English render of the page
+    with a word no translation uses (a string missing from the catalogue); plus the glossary's
+    forbidden variants (docs/glossary.md). Text marked `lang="en"` is an announced fallback;
+(c) a broken internal link: an href/src to this site that answers 4xx/5xx, a missing static file,
+    a same-site form action that resolves to no view, or a fragment link to an id the page lacks.
+Every same-site POST form is also sent empty, and once without its CSRF token, and the error
+pages that answer are checked like the others.
 
 The URLs come from following links from the home page plus the URLconf, so a new page is crawled
 without editing this file; a new URL parameter fails loudly until it is given sample values here.
@@ -66,176 +70,42 @@ ALLOWED_ENGLISH = (
 # Words that are frequent in English and are not Spanish words; two different ones in a block of
 # a Spanish page mean an English sentence. Ambiguous words (a, no, me, he, has, son, sin, can, do,
 # Total, Demo) are left out on purpose.
-ENGLISH_ONLY = frozenset(
-    [
-        "the",
-        "and",
-        "of",
-        "to",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "with",
-        "for",
-        "from",
-        "this",
-        "that",
-        "these",
-        "those",
-        "it",
-        "its",
-        "you",
-        "your",
-        "we",
-        "our",
-        "they",
-        "their",
-        "what",
-        "which",
-        "who",
-        "how",
-        "when",
-        "where",
-        "will",
-        "would",
-        "could",
-        "should",
-        "have",
-        "had",
-        "not",
-        "or",
-        "but",
-        "by",
-        "on",
-        "at",
-        "in",
-        "an",
-        "if",
-        "does",
-        "about",
-        "more",
-        "than",
-        "only",
-        "each",
-        "every",
-        "there",
-        "here",
-        "into",
-        "out",
-        "up",
-        "all",
-        "any",
-    ]
-)
+# fmt: off
+ENGLISH_ONLY = frozenset((
+    "the", "and", "of", "to", "is", "are", "was", "were", "be", "been", "with", "for", "from",
+    "this", "that", "these", "those", "it", "its", "you", "your", "we", "our", "they", "their",
+    "what", "which", "who", "how", "when", "where", "will", "would", "could", "should", "have",
+    "had", "not", "or", "but", "by", "on", "at", "in", "an", "if", "does", "about", "more",
+    "than", "only", "each", "every", "there", "here", "into", "out", "up", "all", "any",
+))
+# fmt: on
 
 # Spanish function words that are not English: text with one is Spanish, whichever page shows it
 # (a resident's comment written in Spanish is the same on the English page).
-SPANISH_ONLY = frozenset(
-    [
-        "el",
-        "la",
-        "los",
-        "las",
-        "del",
-        "que",
-        "con",
-        "por",
-        "para",
-        "una",
-        "es",
-        "lo",
-        "se",
-        "su",
-        "sus",
-        "al",
-        "como",
-        "pero",
-        "muy",
-        "fue",
-        "está",
-        "nos",
-        "le",
-        "les",
-        "mi",
-        "y",
-    ]
-)
+# fmt: off
+SPANISH_ONLY = frozenset((
+    "el", "la", "los", "las", "del", "que", "con", "por", "para", "una", "es", "lo", "se", "su",
+    "sus", "al", "como", "pero", "muy", "fue", "está", "nos", "le", "les", "mi", "y",
+))
+# fmt: on
 TEMPLATE_SYNTAX = re.compile(r"\{#|#\}|\{%|%\}|\{\{|\}\}")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdifr]|%[sdif]|\{\w*\}")
 
-BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "body",
-        "br",
-        "caption",
-        "dd",
-        "details",
-        "dialog",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "option",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "title",
-        "tr",
-        "ul",
-        "legend",
-        "label",
-        "button",
-        "select",
-        "textarea",
-    ]
-)
-VOID_TAGS = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
+# fmt: off
+BLOCK_TAGS = frozenset((
+    "address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "details",
+    "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2",
+    "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "option", "p", "pre",
+    "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul",
+    "legend", "label", "button", "select", "textarea",
+))
+# fmt: on
+# fmt: off
+VOID_TAGS = frozenset((
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+))
+# fmt: on
 SKIPPED_TAGS = frozenset(("script", "style", "template"))
 TEXT_ATTRIBUTES = ("alt", "title", "aria-label", "placeholder", "aria-description")
 

@@ -11,9 +11,8 @@
       box.hidden = false;
       function poll() {
         fetch(form.dataset.progressUrl, { credentials: "same-origin", cache: "no-store" })
-          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (r) { return r.ok ? r.json() : {}; })
           .then(function (state) {
-            if (!state) return;
             if (state.total) {
               bar.max = state.total;
               bar.value = state.done;
@@ -21,7 +20,7 @@
             }
             window.setTimeout(poll, 500);
           })
-          .catch(function () {});
+          .catch(function () { window.setTimeout(poll, 1000); });
       }
       window.setTimeout(poll, 300);
     });

@@ -165,3 +165,28 @@ def test_validators_follow_releases_never_a_later_write(client):
     assert after[url("blocks.csv", agency.slug)][0] != before[url("blocks.csv", agency.slug)][0]
     assert after[url("blocks.csv", agency.slug)][2] == http_day(release_date_of(open_month))
     assert after[url("scores.csv")][1] != before[url("scores.csv")][1]
+
+
+def test_the_national_files_cost_the_same_queries_for_more_agencies(
+    client, django_assert_max_num_queries, standard_survey
+):
+    agency_with_months("first", [12])
+    agency_with_months("second", [11])
+    releases_run()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as two:
+        client.get(url("scores.csv"))
+    for slug in ("third", "fourth", "fifth"):
+        agency_with_months(slug, [10])
+    releases_run()
+    with django_assert_max_num_queries(len(two.captured_queries)):
+        response = client.get(url("scores.csv"))
+    assert {r["agency"] for r in csv.DictReader(io.StringIO(response.content.decode()))} == {
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+    }

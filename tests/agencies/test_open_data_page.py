@@ -24,13 +24,14 @@ TEXTS = {"big-number", "trust-card__meta", "share-positive", "item__text", "item
 
 
 class Page(HTMLParser):
-    """Tables (by class: rows of cell texts) and the text of a few classed elements, in order."""
+    """Tables (by caption: rows of cell texts) and the text of a few classed elements, in order."""
 
     def __init__(self) -> None:
         super().__init__()
         self.tables: dict[str, list[list[str]]] = {}
         self.texts: dict[str, list[str]] = {name: [] for name in TEXTS}
-        self._table: str | None = None
+        self._table: list[list[str]] | None = None
+        self._caption: list[str] | None = None
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
         self._open: list[tuple[str, str, list[str]]] = []  # (tag, class, text parts)
@@ -38,11 +39,14 @@ class Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         classes = (dict(attrs).get("class") or "").split()
-        if tag in {"svg", "caption", "thead"}:
+        if tag in {"svg", "thead"}:
             self._skip += 1
         if tag == "table":
-            self._table = " ".join(classes)
-            self.tables[self._table] = []
+            self._table = []
+        elif tag == "caption":
+            self._caption = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
         elif tag == "tr" and self._table is not None and not self._skip:
             self._row = []
         elif tag in {"td", "th"} and self._row is not None:
@@ -52,13 +56,16 @@ class Page(HTMLParser):
                 self._open.append((tag, name, []))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in {"svg", "caption", "thead"}:
+        if tag in {"svg", "thead"}:
             self._skip -= 1
+        if tag == "caption" and self._caption is not None:
+            self.tables[" ".join("".join(self._caption).split())] = self._table
+            self._caption = None
         if tag in {"td", "th"} and self._cell is not None and self._row is not None:
             self._row.append(" ".join("".join(self._cell).split()))
             self._cell = None
         elif tag == "tr" and self._row is not None:
-            self.tables[self._table].append(self._row)
+            self._table.append(self._row)
             self._row = None
         elif tag == "table":
             self._table = None
@@ -67,6 +74,8 @@ class Page(HTMLParser):
             self.texts[name].append(" ".join("".join(parts).split()))
 
     def handle_data(self, data: str) -> None:
+        if self._caption is not None:
+            self._caption.append(data)
         if self._skip:
             return
         if self._cell is not None:
@@ -85,6 +94,17 @@ def shown(value: str | float | None) -> str:
 
 def interval(row: dict, low: str = "ci_low", high: str = "ci_high") -> str:
     return "—" if row[low] == "" else f"{shown(row[low])}–{shown(row[high])}"
+
+
+def change(block: dict, which: str) -> str:
+    """A block's change as the page words it."""
+    prefix = f"change_{which}_"
+    if block[prefix + "difference"] == "":
+        return "—"
+    bounds = f"95 % interval {shown(block[prefix + 'low'])} to {shown(block[prefix + 'high'])}"
+    if block[prefix + "detectable"] == "true":
+        return f"{shown(block[prefix + 'difference'])} ({bounds})"
+    return f"No detectable change ({bounds})"
 
 
 def table(client, name: str) -> list[dict]:
@@ -123,7 +143,7 @@ def test_headline_figures_equal_the_files(page_and_files):
                 f"treated ({round(float(sp['ci_low']))}–{round(float(sp['ci_high']))} %, "
                 f"{sp['n']} people)")  # fmt: skip
     assert page.texts["share-positive"] == [expected.replace("(", "(95 % interval ")]
-    pillars = page.tables["pillar-table"]
+    pillars = page.tables["Scores by pillar, 0 to 100, with 95 % intervals"]
     assert len(pillars) == len(PILLAR_ROWS)
     for row, measure in zip(pillars, PILLAR_ROWS, strict=True):
         figure = scores[("all", "", measure)]
@@ -132,33 +152,29 @@ def test_headline_figures_equal_the_files(page_and_files):
 
 def test_every_release_block_of_the_page_is_in_the_files(page_and_files):
     page, files = page_and_files
-    trend = page.tables["data-table"]
+    trend = page.tables["Trust index by release block"]
+    changes = {row[0]: row[1:] for row in page.tables["Change and response rate by release block"]}
     blocks = {(month(b["block_start"]), month(b["block_end"])): b for b in files["blocks"]}
     rates = {(r["block_start"], r["channel"]): r for r in files["response_rates"]}
     assert len(trend) >= 10  # Trustville: a year of monthly blocks
+    assert set(changes) == {row[0] for row in trend}
     seen = set()
     for row in trend:
         first, _sep, last = row[0].partition(" – ")
         block = blocks[(first, last or first)]
         seen.add(block["block_start"])
         if block["trust"]:
-            assert row[1:4] == [shown(block["trust"]), interval(block), block["responses"]]
+            assert row[1:] == [shown(block["trust"]), interval(block), block["responses"]]
         else:
-            assert row[1] == "Not enough responses yet" and row[2] == block["responses"]
-        if block["change_previous_difference"] == "":
-            change = "—"
-        elif block["change_previous_detectable"] == "true":
-            change = (f"{shown(block['change_previous_difference'])} (95 % interval "
-                      f"{shown(block['change_previous_low'])} to {shown(block['change_previous_high'])})")  # fmt: skip
-        else:
-            change = (f"No detectable change (95 % interval {shown(block['change_previous_low'])} "
-                      f"to {shown(block['change_previous_high'])})")  # fmt: skip
-        assert row[-2] == change, row
+            assert row[1:] == ["Not enough responses yet", block["responses"]]
+        previous, year_earlier, rate_text = changes[row[0]]
+        assert previous == change(block, "previous"), row
+        assert year_earlier == change(block, "year_earlier"), row
         rate = rates.get((block["block_start"], "all"))
         if rate is None or not int(rate["codes"]):
-            assert row[-1] == "—"
+            assert rate_text == "—"
         else:
-            assert row[-1] == f"{round(int(rate['responses']) / int(rate['codes']) * 100)} %"
+            assert rate_text == f"{round(int(rate['responses']) / int(rate['codes']) * 100)} %"
     # And the other way: every block of the files inside the page's 24 months is on the page.
     first_shown = min(seen)
     assert {b["block_start"] for b in files["blocks"] if b["block_start"] >= first_shown} == seen
@@ -166,21 +182,21 @@ def test_every_release_block_of_the_page_is_in_the_files(page_and_files):
 
 def test_every_kind_of_contact_equals_the_files(page_and_files):
     page, files = page_and_files
-    rows = page.tables["data-table data-table--wide"]
+    rows = page.tables["Trust index by kind of contact"]
     cells = {r["group"]: r for r in files["scores"] if r["breakdown"] == "call_category"}
-    assert [r[0] for r in rows] == [str(label) for _, label in Category.choices]
-    assert len(cells) == len(rows)
-    for row, (value, _label) in zip(rows, Category.choices, strict=True):
+    assert len(rows) == len(Category.choices) == len(cells)
+    for row, (value, label) in zip(rows, Category.choices, strict=True):
         cell = cells[value]
         if cell["status"] == "shown":
             blocks = int(cell["blocks"])
             covered = (f"{blocks} block{'s' if blocks != 1 else ''} between "
                        f"{month(cell['period_start'])} and {month(cell['period_end'])}")  # fmt: skip
-            assert row[1:] == [shown(cell["value"]), interval(cell), cell["n"], covered], value
+            assert row == [f"{label} {covered}", shown(cell["value"]), interval(cell),
+                           cell["n"]], value  # fmt: skip
         elif cell["status"] == "not_in_any_block":
-            assert row[1:] == ["Not enough responses in any single block yet"], value
+            assert row == [str(label), "Not enough responses in any single block yet"], value
         else:
-            assert row[1:] == ["Not enough responses yet"], value
+            assert row == [str(label), "Not enough responses yet"], value
     assert {c["status"] for c in cells.values()} >= {"shown"}
 
 

@@ -449,7 +449,7 @@ def test_progress_is_reported_to_the_uploader_only(client, agency, staff):
 
     assert client.get(progress).json() == {"phase": "checking", "done": 4, "total": 4}
     client.force_login(staff_user(agency, Membership.Role.MODERATOR))
-    assert client.get(progress).status_code == 404
+    assert client.get(progress).json() == {"phase": "waiting", "done": 0, "total": 0}
 
 
 def test_a_remembered_date_format_that_no_longer_fits_suggests_the_one_that_does():
@@ -481,3 +481,21 @@ def test_columns_that_are_not_mapped_are_not_kept(client, agency, staff):
     assert "Canary" not in cache_dump()
     assert save(client, token).status_code == 302
     assert ServiceCall.objects.get(reference="A-1").category == "traffic_stop"
+
+
+def test_the_upload_keeps_the_token_its_page_chose_but_never_takes_over_another(
+    client, agency, staff
+):
+    page = client.get(IMPORT).content.decode()
+    chosen = re.search(r'name="token" value="([\w-]+)"', page).group(1)
+    assert f"/import/{chosen}/progress/" in page
+
+    first = client.post(
+        IMPORT, {"token": chosen, "file": SimpleUploadedFile("a.csv", GOOD.encode())}
+    )
+    again = client.post(
+        IMPORT, {"token": chosen, "file": SimpleUploadedFile("b.csv", GOOD.encode())}
+    )
+
+    assert token_of(first) == chosen
+    assert token_of(again) != chosen  # a token in use is never reused

@@ -69,10 +69,6 @@ def person_scores(answers: dict[str, int | None], pillars: dict[str, str]) -> di
     return scores
 
 
-def _number(text: str | None) -> float | None:
-    return None if text in (None, "") else float(text)
-
-
 # --- 1. Rows next to aggregates: which block is each row in? ------------------------------------
 
 

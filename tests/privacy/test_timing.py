@@ -13,6 +13,7 @@ arrive (with the live "awaiting review" count), and a thank-you token signed wit
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -38,6 +39,17 @@ pytestmark = pytest.mark.django_db
 
 # The flow's own pages hold a code or answer one person; they are not outputs the agency reads.
 FLOW = {"feedback:survey", "feedback:thanks"}
+# Addresses whose parameter is not something published: the language switch (it only sets a
+# cookie and redirects, and would switch the language of the rest of the capture), and links
+# carrying one person's token (password reset, subscription).
+# Other views of one page: the second page of comments, the 24-month trend.
+QUERIES = {"agencies:detail": ("?page=2", "?trend=24")}
+PARAMETERS_NOT_READ = {
+    "site:language",
+    "password_reset_confirm",
+    "site:subscribe_confirm",
+    "site:unsubscribe",
+}
 # Headers a reader sees; Date is the clock, not the data.
 HEADERS = (
     "ETag",
@@ -83,10 +95,20 @@ def _read(client: Client, url: str) -> Output:
     return Output(response.status_code, headers, _normalise(body.decode("utf-8", "replace")))
 
 
+def url_samples(agency: Agency) -> dict[str, list[str]]:
+    """Values for the URL parameters of public pages and files: the agency, every open-data table."""
+    from agencies.opendata import TABLE_NAMES
+
+    return {"slug": [agency.slug], "table": list(TABLE_NAMES)}
+
+
 def public_urls(agency: Agency) -> list[str]:
-    """Every GET-able public address: each URL pattern outside the admin and the survey flow,
-    with an agency slug where it takes one (so new pages and files are covered automatically)."""
+    """Every GET-able public address: each URL pattern outside the admin and the survey flow, with
+    its parameters filled in (so new pages and files are covered automatically). A pattern with a
+    parameter that has no sample fails the test rather than being left out."""
+    samples = url_samples(agency)
     found: list[str] = []
+    unknown: list[str] = []
 
     def walk(patterns: list, namespace: str) -> None:
         for entry in patterns:
@@ -99,16 +121,18 @@ def public_urls(agency: Agency) -> list[str]:
             if not isinstance(entry, URLPattern) or not entry.name:
                 continue
             name = namespace + entry.name
-            converters = set(getattr(entry.pattern, "converters", {}))
-            if name in FLOW:
+            params = sorted(getattr(entry.pattern, "converters", {}))
+            if name in FLOW or name in PARAMETERS_NOT_READ:
                 continue
-            if not converters:
-                found.append(reverse(name))
-            elif converters == {"slug"}:
-                found.append(reverse(name, kwargs={"slug": agency.slug}))
-            # other parameters (codes, tokens, language codes) are not pages the agency reads
+            if any(p not in samples for p in params):
+                unknown.append(name)
+                continue
+            for values in itertools.product(*(samples[p] for p in params)):
+                url = reverse(name, kwargs=dict(zip(params, values, strict=True)))
+                found.extend([url] + [url + query for query in QUERIES.get(name, ())])
 
     walk(get_resolver().url_patterns, "")
+    assert unknown == [], f"give these URL parameters sample values in url_samples(): {unknown}"
     return sorted(set(found))
 
 
@@ -146,9 +170,10 @@ def _drop_cached_pages() -> None:
             if not any(k in key.decode() for k in keep):
                 client.delete(key)
     else:
-        for key in list(cache._cache):
-            if not any(k in key for k in keep):
-                cache._cache.pop(key, None)
+        with cache._lock:  # local memory: drop the entry and its expiry together
+            for key in list(cache._cache):
+                if not any(k in key for k in keep):
+                    cache._delete(key)
 
 
 @dataclass
@@ -296,7 +321,8 @@ def test_the_attack_sees_a_submission_under_weakened_configurations(
     page = f"public /agencies/{slug}/"
     queue = "moderator /admin/feedback/feedback/?state=pending"
     assert seen[page].status == 200 and "Awaiting review" not in seen[page].body
-    assert any(w.startswith("public ") and "data" in w for w in seen), "no open-data file"
+    assert any(w.startswith(f"public /agencies/{slug}/data/") and w.endswith(".csv") for w in seen)
+    assert any(w.startswith("public /open-data/") and w.endswith(".csv") for w in seen)
     assert seen[queue].status == 200
     assert any(w.startswith("moderator ") and "/change/" in w for w in seen)
     assert any(w.startswith("analyst ") and "results" in w for w in seen)

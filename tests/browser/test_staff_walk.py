@@ -68,10 +68,10 @@ def walk(base, page, screenshot, demo, tmp_path, size):
     assert feedback.moderation_state == "published"
     assert "555" not in feedback.published_text and "Whitfield" not in feedback.published_text
 
-    # Answer it publicly.
-    page.goto(f"{base}/admin/feedback/feedback/{feedback.pk}/change/")
-    page.fill("textarea[name=body]", "Thank you. We passed your words on to the officer.")
-    page.get_by_role("button", name="Publish the response").click()
+    # Answer it publicly, on the same screen: the moderator stays on the comment after deciding.
+    assert page.locator("text=Published. The comment stays here until you move on.").count() == 1
+    page.fill("textarea[name=response]", "Thank you. We passed your words on to the officer.")
+    page.get_by_role("button", name="Publish the response only").click()
     assert PublicResponse.objects.get(feedback=feedback).body.startswith("Thank you.")
     screenshot(page, f"staff-{size}-4-answered")
 

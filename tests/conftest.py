@@ -33,13 +33,19 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
-    """Each test starts with an empty cache (rate-limit counters, page caches)."""
+    """Each test starts with an empty cache (rate-limit counters, page caches) in the default
+    language: a test or a live-server request that activates Spanish must not decide the language
+    of the next test, nor one test's per-process rate-limit fallback its neighbour's limits."""
     from django.conf import settings
     from django.core.cache import cache
+    from django.utils import translation
 
     from agencies.reads import national_memo_clear
+    from feedback import ratelimit
 
+    translation.activate(settings.LANGUAGE_CODE)
     national_memo_clear()  # the process's copy of the national pools, kept beside the cache
+    ratelimit._FALLBACK.clear()
     if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
         # clear() would FLUSHDB, wiping other checkouts' concurrent runs: delete our keys only.
         client = cache._cache.get_client(write=True)

@@ -135,11 +135,17 @@ def test_keyboard_alone_reaches_and_sends_the_interest_form(
 
 
 def answer_every_question(page: object) -> None:
-    """Pick "agree" (4) on every 1–5 item, whatever the survey's markup, by value."""
+    """Pick "agree" (4) on every 1–5 item shown, whatever the survey's markup, by value.
+
+    The optional "About you" questions sit folded in a closed <details>: a person answers only
+    what they can see, so the walk does too.
+    """
     names = page.eval_on_selector_all(
         "input[type=radio]", "els => [...new Set(els.map(e => e.name))]"
     )
     for name in names:
+        if not page.locator(f'input[type=radio][name="{name}"]').first.is_visible():
+            continue
         choice = page.locator(f'input[type=radio][name="{name}"][value="4"]')
         if choice.count() == 0:
             choice = page.locator(f'input[type=radio][name="{name}"]').first

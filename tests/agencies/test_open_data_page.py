@@ -150,6 +150,24 @@ def test_headline_figures_equal_the_files(page_and_files):
         assert row[1:] == [shown(figure["value"]), "", interval(figure), figure["n"]], measure
 
 
+CHANNEL_LABELS = {"call": "codes for a contact", "blank": "blank cards"}
+
+
+def rate_cell(block_start: str, rates: dict) -> str:
+    """The page's response-rate cell as the files give it: the total, then each channel."""
+
+    def percent(rate: dict) -> str:
+        if rate["responses"] in ("", None):
+            return "fewer than 10 responses"
+        return f"{round(int(rate['responses']) / int(rate['codes']) * 100)} %"
+
+    parts = [percent(rates[(block_start, "all")])]
+    for (start, channel), rate in sorted(rates.items()):
+        if start == block_start and channel != "all" and int(rate["codes"]):
+            parts.append(f"{CHANNEL_LABELS[channel]}: {percent(rate)}")
+    return " ".join(parts)
+
+
 def test_every_release_block_of_the_page_is_in_the_files(page_and_files):
     page, files = page_and_files
     trend = page.tables["Trust index by release block"]
@@ -174,7 +192,7 @@ def test_every_release_block_of_the_page_is_in_the_files(page_and_files):
         if rate is None or not int(rate["codes"]):
             assert rate_text == "—"
         else:
-            assert rate_text == f"{round(int(rate['responses']) / int(rate['codes']) * 100)} %"
+            assert rate_text == rate_cell(block["block_start"], rates), row
     # And the other way: every block of the files inside the page's 24 months is on the page.
     first_shown = min(seen)
     assert {b["block_start"] for b in files["blocks"] if b["block_start"] >= first_shown} == seen

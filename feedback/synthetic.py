@@ -458,7 +458,7 @@ def _seed_feedback(
     with (
         _Writer(Feedback, FEEDBACK_COLUMNS) as fw,
         _Writer(Answer, ["feedback_id", "question_id", "value"], batch=20000) as aw,
-        _Writer(PublicResponse, ["feedback_id", "body", "published_on"]) as rw,
+        _Writer(PublicResponse, ["feedback_id", "body", "body_es", "published_on"]) as rw,
     ):
         for agency, n in zip(agency_objs, counts, strict=True):
             mood_bias = rng.random()  # agencies differ: some are liked more than others
@@ -469,7 +469,7 @@ def _seed_feedback(
                 submitted = min(month + dt.timedelta(days=rng.randrange(45)), last_day)
                 comment = _comment(rng, submitted)
                 if comment[2] == "published" and rng.random() < 0.1:
-                    rw.add((fid, rng.choice(RESPONSES), submitted))
+                    rw.add((fid, rng.choice(RESPONSES), "", submitted))
                 district = rng.choice(own) if own and rng.random() < 0.8 else None
                 fw.add(
                     (
